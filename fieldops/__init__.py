@@ -1,0 +1,151 @@
+"""fieldops: offline-first field operations for 311 crews and outreach staff."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, Response, g, request
+from whitenoise import WhiteNoise
+
+from fieldops.settings import Settings
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent
+TEMPLATES_DIR = PROJECT_DIR / "templates"
+PWA_DIR = PROJECT_DIR / "pwa"
+MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build a configured app; nothing happens at import time."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=None, instance_path=str(settings.instance_path))
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        # One photo plus form fields; Werkzeug answers 413 beyond this before reading the body.
+        MAX_CONTENT_LENGTH=settings.max_photo_bytes + 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        # Tablets keep a page open all shift; the token is tied to the session, not to a clock.
+        WTF_CSRF_TIME_LIMIT=None,
+        TESTING=settings.testing,
+    )
+    app.extensions["fieldops.settings"] = settings
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    import fieldops.models  # noqa: F401  (every table in the metadata before mappers configure)
+    from fieldops.accounts.models import User
+    from fieldops.activity.services import install_append_only_guard
+    from fieldops.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.session_protection = "basic"
+    install_append_only_guard()
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+
+    _register_blueprints(app)
+    _register_web(app, settings)
+
+    from fieldops.cli import register_commands
+
+    register_commands(app)
+
+    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
+        app.wsgi_app,
+        root=str(PWA_DIR),
+        prefix="static/",
+        max_age=3600,
+        # Asset URLs carry ?v=<content hash>, so a cached copy is never stale for its URL.
+        immutable_file_test=lambda path, url: "/vendor/" in url,
+    )
+    return app
+
+
+def get_settings() -> Settings:
+    """The settings of the app handling the current request or CLI command."""
+    from flask import current_app
+
+    return current_app.extensions["fieldops.settings"]  # type: ignore[no-any-return]
+
+
+def _engine_options(url: str) -> dict[str, Any]:
+    if url.startswith("sqlite"):
+        # Threads of the dev server and of the test live server share the file.
+        return {"connect_args": {"timeout": 30, "check_same_thread": False}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from fieldops.accounts.views import bp as accounts_bp
+    from fieldops.maps.views import bp as maps_bp
+    from fieldops.photos.views import bp as photos_bp
+    from fieldops.workorders.views import bp as workorders_bp
+
+    for bp in (accounts_bp, workorders_bp, photos_bp, maps_bp):
+        app.register_blueprint(bp)
+
+
+def _register_web(app: Flask, settings: Settings) -> None:
+    from fieldops.web import assets, errors, filters
+    from fieldops.web.access import require_login
+
+    app.before_request(require_login)
+    errors.register(app)
+    filters.register(app, settings)
+    manifest = assets.AssetManifest(PWA_DIR)
+    app.extensions["fieldops.assets"] = manifest
+    app.jinja_env.globals["asset_url"] = manifest.url
+
+    @app.before_request
+    def _csp_nonce() -> None:
+        g.csp_nonce = secrets.token_urlsafe(16)
+
+    @app.after_request
+    def _security_headers(resp: Response) -> Response:
+        tiles = settings.tile_origin
+        resp.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; "
+            f"img-src 'self' data: blob: {tiles}; "
+            f"connect-src 'self' {tiles}; "
+            # Leaflet positions tiles with inline styles; folium emits an inline map script.
+            "style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        )
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        resp.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self)")
+        if request.endpoint and not request.endpoint.startswith("static") and "Cache-Control" not in resp.headers:
+            # Pages carry personal and operational data: keep them out of shared caches.
+            resp.headers["Cache-Control"] = "private, no-cache"
+        return resp

@@ -1,0 +1,78 @@
+"""People who sign in, and the crews they work in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from fieldops.db import Base, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from fieldops.catalog.models import Department
+    from fieldops.districts.models import District
+
+
+class Role(enum.StrEnum):
+    CREW = "crew"
+    OUTREACH = "outreach"
+    SUPERVISOR = "supervisor"
+    ADMIN = "admin"
+
+
+class Crew(Base):
+    """A team that takes work orders, usually per department and home district."""
+
+    __tablename__ = "crew"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    department_id: Mapped[int] = mapped_column(sa.ForeignKey("department.id"))
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+
+    department: Mapped[Department] = relationship()
+    district: Mapped[District | None] = relationship()
+    members: Mapped[list[User]] = relationship(back_populates="crew")
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    crew_id: Mapped[int | None] = mapped_column(sa.ForeignKey("crew.id"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[dt.datetime | None]
+
+    crew: Mapped[Crew | None] = relationship(back_populates="members")
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash (scrypt) of the password, never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """True if the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def has_role(self, *roles: Role) -> bool:
+        """True if the user holds one of the roles; admins hold them all."""
+        return self.role == Role.ADMIN or self.role in roles
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.has_role(Role.SUPERVISOR)

@@ -1,0 +1,46 @@
+"""Sign-in and account management."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from fieldops.accounts.models import Crew, Role, User
+from fieldops.db import utcnow
+from fieldops.errors import DomainError
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None (the caller shows one message for every failure)."""
+    user = session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.strip().lower()))
+    if user is None or not user.active or not user.check_password(password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    role: Role,
+    crew: Crew | None = None,
+    language: str = "en",
+) -> User:
+    """Add an account; usernames are unique regardless of case."""
+    username = username.strip()
+    if not username:
+        raise DomainError("A username is required.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+    if session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())) is not None:
+        raise DomainError(f"The username {username!r} is taken.")
+    user = User(username=username, full_name=full_name.strip() or username, role=role, crew=crew, language=language)
+    user.set_password(password)
+    session.add(user)
+    session.flush()
+    return user

@@ -1,0 +1,156 @@
+"""Build Leaflet maps with folium, served from our own vendored files and embedded in our templates."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from folium.template import Template
+from markupsafe import Markup
+
+from fieldops.settings import Settings
+
+# folium names its assets; every name a page may need maps to a vendored file under pwa/.
+# An unknown name fails loudly instead of silently pulling a CDN URL into a page.
+VENDORED_ASSETS: dict[str, str] = {
+    "leaflet": "vendor/leaflet/leaflet.js",
+    "leaflet_css": "vendor/leaflet/leaflet.css",
+    "markerclusterjs": "vendor/leaflet.markercluster/leaflet.markercluster.js",
+    "markerclustercss": "vendor/leaflet.markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": "vendor/leaflet.markercluster/MarkerCluster.Default.css",
+}
+
+MARKER_SCRIPT = "js/map-markers.js"
+
+
+class UnvendoredAsset(RuntimeError):
+    """A folium element asked for a file we have not vendored."""
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """What a template needs: asset tags for <head>, the map's div, and its script."""
+
+    head: Markup
+    html: Markup
+    script: Markup
+    name: str
+
+
+@dataclass(frozen=True)
+class Point:
+    """One marker: position, the link it opens, a label, and a style class (e.g. overdue)."""
+
+    lat: float
+    lon: float
+    url: str
+    label: str
+    css_class: str = ""
+
+
+class PointCluster(MacroElement):  # type: ignore[misc]
+    """Clustered markers from compact column arrays: one JSON blob, not one Python object per marker.
+
+    The browser builds each marker (see pwa/js/map-markers.js), so thousands of points cost
+    one json.dumps on the server.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = fieldopsMarkers.cluster({{ this._parent.get_name() }}, {{ this.payload }}, {{ this.fit|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points: Sequence[Point], *, fit: bool = True) -> None:
+        super().__init__()
+        self._name = "PointCluster"
+        columns = {
+            "lat": [round(p.lat, 6) for p in points],
+            "lon": [round(p.lon, 6) for p in points],
+            "url": [p.url for p in points],
+            "label": [p.label for p in points],
+            "cls": [p.css_class for p in points],
+        }
+        # Escape "</" so a label can never close the surrounding <script>.
+        self.payload = Markup(json.dumps(columns, separators=(",", ":")).replace("</", "<\\/"))
+        self.fit = fit and len(points) > 0
+        self.default_js = [("markerclusterjs", "")]
+        self.default_css = [("markerclustercss", ""), ("markerclusterdefaultcss", "")]
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        for name, _ in self.default_js:
+            figure.header.add_child(JavascriptLink(""), name=name)
+        for name, _ in self.default_css:
+            figure.header.add_child(CssLink(""), name=name)
+        super().render(**kwargs)
+
+
+def build_map(
+    settings: Settings,
+    *,
+    points: Sequence[Point] = (),
+    districts: dict[str, Any] | None = None,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+    fit_points: bool = True,
+) -> folium.Map:
+    """A folium map with the configured tiles, optional district outlines and clustered points."""
+    m = folium.Map(
+        location=list(center or settings.map_center),
+        zoom_start=zoom or settings.map_zoom,
+        tiles=None,
+        prefer_canvas=True,
+        control_scale=True,
+    )
+    # Instance attributes: folium's add_js_link would mutate the class-level lists shared by every map.
+    m.default_js = [("leaflet", "")]
+    m.default_css = [("leaflet_css", "")]
+    folium.TileLayer(
+        tiles=settings.tile_url,
+        attr=settings.tile_attribution,
+        max_zoom=settings.tile_max_zoom,
+        name="Street map",
+        control=False,
+    ).add_to(m)
+    if districts and districts.get("features"):
+        folium.GeoJson(
+            districts,
+            name="Districts",
+            style_function=lambda _f: {"color": "#1f4e79", "weight": 2, "fillOpacity": 0.03, "dashArray": "4 4"},
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+            zoom_on_click=False,
+        ).add_to(m)
+    if points:
+        PointCluster(points, fit=fit_points).add_to(m)
+    return m
+
+
+def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
+    """Render the map's pieces for our own templates, with every asset pointing at a vendored file."""
+    figure = m.get_root()
+    figure.render()
+    head: list[str] = []
+    for name, child in figure.header._children.items():
+        if isinstance(child, JavascriptLink | CssLink):
+            path = VENDORED_ASSETS.get(name)
+            if path is None:
+                raise UnvendoredAsset(f"folium wants {name!r} ({child.url}); vendor it and add it to VENDORED_ASSETS")
+            url = asset_url(path)
+            tag = f'<script src="{url}"></script>' if isinstance(child, JavascriptLink) else f'<link rel="stylesheet" href="{url}">'
+            head.append(tag)
+        elif isinstance(child, Element) and name == m.get_name():
+            head.append(child.render())  # the map div's own size rules
+    head.append(f'<script src="{asset_url(MARKER_SCRIPT)}"></script>')
+    return MapParts(
+        head=Markup("\n".join(head)),
+        html=Markup(figure.html.render()),
+        script=Markup(figure.script.render()),
+        name=m.get_name(),
+    )

@@ -1,0 +1,119 @@
+"""Attach photos to requests and work orders; files go through the storage interface."""
+
+from __future__ import annotations
+
+import uuid
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from fieldops.accounts.models import User
+from fieldops.activity import services as activity
+from fieldops.errors import Conflict, DomainError, Forbidden
+from fieldops.photos.imaging import ImageRejected, ProcessedImage, process_upload
+from fieldops.photos.models import Photo, PhotoKind
+from fieldops.settings import Settings
+from fieldops.storage import FileStorage
+from fieldops.workorders import services as workorders
+from fieldops.workorders.models import WorkOrder
+
+
+def photo_storage(settings: Settings) -> FileStorage:
+    """The store photos live in."""
+    return FileStorage(settings.storage_path)
+
+
+def parse_photo_id(value: str | None) -> str:
+    """A client-chosen photo id must be a UUID; none given means a fresh one."""
+    if not value:
+        return str(uuid.uuid4())
+    try:
+        return str(uuid.UUID(value))
+    except ValueError as exc:
+        raise DomainError("The photo id must be a UUID.") from exc
+
+
+def add_work_order_photo(
+    session: Session,
+    settings: Settings,
+    user: User,
+    wo: WorkOrder,
+    *,
+    raw: bytes,
+    kind: PhotoKind,
+    filename: str = "",
+    photo_id: str | None = None,
+    source_key: str | None = None,
+) -> Photo:
+    """Validate, normalise and store a before/after photo for a job; the same id and bytes again is a no-op."""
+    if not workorders.can_view(user, wo):
+        raise Forbidden("This work order is not assigned to you or your crew.")
+    if kind not in (PhotoKind.BEFORE, PhotoKind.AFTER):
+        raise DomainError("Work order photos are “before” or “after” photos.")
+    if not wo.status.is_open:
+        raise DomainError(f"This work order is {wo.status.label.lower()}; photos can no longer be added.")
+    pid = parse_photo_id(photo_id)
+    existing = session.get(Photo, pid)
+    try:
+        image = process_upload(
+            raw,
+            max_bytes=settings.max_photo_bytes,
+            max_long_side=settings.photo_max_long_side,
+            thumb_size=settings.photo_thumb_size,
+        )
+    except ImageRejected as exc:
+        raise DomainError(str(exc)) from exc
+    if existing is not None:
+        # Retried upload: same bytes to the same id is fine; different bytes would rewrite evidence.
+        if existing.sha256 == image.sha256 and existing.work_order_id == wo.id:
+            return existing
+        raise Conflict("A different photo was already uploaded with this id.")
+    photo = _store(photo_storage(settings), image, pid, filename, ZoneInfo(settings.timezone))
+    photo.request_id = wo.request_id
+    photo.work_order_id = wo.id
+    photo.kind = kind
+    photo.uploaded_by_id = user.id
+    session.add(photo)
+    session.flush()
+    activity.record(
+        session,
+        request_id=wo.request_id,
+        work_order_id=wo.id,
+        actor=user,
+        verb=f"photo:{kind.value}",
+        summary=f"Added a {kind.value} photo",
+        detail={"photo_id": photo.id, "sha256": photo.sha256},
+        source_key=source_key,
+    )
+    return photo
+
+
+def _store(storage: FileStorage, image: ProcessedImage, pid: str, filename: str, zone: ZoneInfo) -> Photo:
+    key = f"photos/{pid[:2]}/{pid}.{image.extension}"
+    thumb_key = f"photos/{pid[:2]}/{pid}-thumb.jpg"
+    storage.save(key, image.data)
+    storage.save(thumb_key, image.thumbnail)
+    taken_at = image.taken_at
+    if taken_at is not None and taken_at.tzinfo is None:
+        # EXIF clocks have no zone; a phone in the field is set to the city's local time.
+        taken_at = taken_at.replace(tzinfo=zone)
+    return Photo(
+        id=pid,
+        sha256=image.sha256,
+        content_type=image.content_type,
+        size=len(image.data),
+        width=image.width,
+        height=image.height,
+        storage_key=key,
+        thumbnail_key=thumb_key,
+        original_filename=filename[:255],
+        taken_at=taken_at,
+        latitude=image.latitude,
+        longitude=image.longitude,
+    )
+
+
+def photos_for_work_order(session: Session, wo: WorkOrder) -> list[Photo]:
+    """A job's photos in the order they were added."""
+    return list(session.scalars(sa.select(Photo).where(Photo.work_order_id == wo.id).order_by(Photo.created_at, Photo.id)))

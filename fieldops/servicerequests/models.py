@@ -1,0 +1,70 @@
+"""What residents ask for (Open311 'request')."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldops.db import Base, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from fieldops.catalog.models import ServiceType
+    from fieldops.districts.models import District
+    from fieldops.workorders.models import WorkOrder
+
+
+class Channel(enum.StrEnum):
+    PHONE = "phone"
+    WEB = "web"
+    APP = "app"
+    OUTREACH = "outreach"
+    OPEN311 = "open311"
+    STAFF = "staff"
+    IMPORT = "import"
+
+
+class RequestStatus(enum.StrEnum):
+    # Open311 sees only open/closed; the finer state lives on the work order.
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class ServiceRequest(Base):
+    __tablename__ = "service_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # What the resident is told and can look up; never derived from personal data.
+    tracking_number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"), index=True)
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    address: Mapped[str] = mapped_column(sa.String(255), default="")
+    district_id: Mapped[int | None] = mapped_column(sa.ForeignKey("district.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(str_enum(Channel, "channel"))
+    status: Mapped[RequestStatus] = mapped_column(str_enum(RequestStatus, "request_status"), default=RequestStatus.OPEN, index=True)
+    # Resident contact: private, never in public output.
+    resident_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    resident_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    resident_email: Mapped[str] = mapped_column(sa.String(254), default="")
+    resident_language: Mapped[str] = mapped_column(sa.String(8), default="en")
+    contact_consent: Mapped[bool] = mapped_column(default=False)
+    # Where the record came from, e.g. "boston311:101001240734", so re-imports do not duplicate.
+    external_id: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    due_at: Mapped[dt.datetime | None]
+    closed_at: Mapped[dt.datetime | None]
+
+    service_type: Mapped[ServiceType] = relationship()
+    district: Mapped[District | None] = relationship()
+    work_orders: Mapped[list[WorkOrder]] = relationship(back_populates="request", order_by="WorkOrder.id")
+
+    __table_args__ = (
+        sa.CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude_range"),
+        sa.CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude_range"),
+    )

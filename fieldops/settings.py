@@ -1,0 +1,108 @@
+"""Typed settings: the one place that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+
+
+class SettingsError(ValueError):
+    """A setting in the environment has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app can be configured with; build one per app (tests build their own)."""
+
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    storage_path: Path
+    city_name: str = "fieldops demo city"
+    timezone: str = "America/New_York"
+    # Photos: the cap applies to one uploaded file; the request cap leaves room for form fields.
+    max_photo_mb: float = 15.0
+    photo_max_long_side: int = 2048
+    photo_thumb_size: int = 320
+    tile_url: str = OSM_TILES
+    tile_attribution: str = OSM_ATTRIBUTION
+    tile_max_zoom: int = 19
+    # Start view for maps when the user has nothing to show yet (Somerville City Hall).
+    map_center: tuple[float, float] = (42.3876, -71.0995)
+    map_zoom: int = 13
+    session_cookie_secure: bool = False
+    testing: bool = False
+    extra: Mapping[str, object] = field(default_factory=dict)
+
+    @property
+    def max_photo_bytes(self) -> int:
+        """The upload cap for one photo, in bytes."""
+        return int(self.max_photo_mb * 1024 * 1024)
+
+    @property
+    def tile_origin(self) -> str:
+        """scheme://host[:port] of the tile server: the only foreign origin pages may reach."""
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.tile_url.replace("{s}", "a"))
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some values changed (tests use this)."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read FIELDOPS_* variables; anything unset gets a safe local default."""
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("FIELDOPS_INSTANCE_PATH", "instance")).resolve()
+        database_url = env.get("FIELDOPS_DATABASE_URL") or f"sqlite:///{instance / 'fieldops.db'}"
+        secret = env.get("FIELDOPS_SECRET_KEY") or _instance_secret(instance)
+        storage = Path(env.get("FIELDOPS_STORAGE_PATH", str(instance / "storage"))).resolve()
+        center = env.get("FIELDOPS_MAP_CENTER")
+        kwargs: dict[str, object] = {}
+        if center:
+            try:
+                lat, lon = (float(v) for v in center.split(","))
+            except ValueError as exc:
+                raise SettingsError("FIELDOPS_MAP_CENTER must be 'lat,lon', e.g. 42.3876,-71.0995") from exc
+            kwargs["map_center"] = (lat, lon)
+        for name, key, conv in (
+            ("city_name", "FIELDOPS_CITY_NAME", str),
+            ("timezone", "FIELDOPS_TIMEZONE", str),
+            ("max_photo_mb", "FIELDOPS_MAX_PHOTO_MB", float),
+            ("tile_url", "FIELDOPS_TILE_URL", str),
+            ("tile_attribution", "FIELDOPS_TILE_ATTRIBUTION", str),
+            ("tile_max_zoom", "FIELDOPS_TILE_MAX_ZOOM", int),
+            ("map_zoom", "FIELDOPS_MAP_ZOOM", int),
+        ):
+            if key in env:
+                try:
+                    kwargs[name] = conv(env[key])
+                except ValueError as exc:
+                    raise SettingsError(f"{key}={env[key]!r} is not a valid {conv.__name__}") from exc
+        if "FIELDOPS_SECURE_COOKIES" in env:
+            kwargs["session_cookie_secure"] = env["FIELDOPS_SECURE_COOKIES"].lower() in {"1", "true", "yes"}
+        return cls(
+            instance_path=instance,
+            database_url=database_url,
+            secret_key=secret,
+            storage_path=storage,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so sessions survive restarts without configuration."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -1,0 +1,210 @@
+"""The work order life cycle: who may see it, and which status changes are allowed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from fieldops.accounts.models import Role, User
+from fieldops.activity import services as activity
+from fieldops.db import utcnow
+from fieldops.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound
+from fieldops.photos.models import Photo, PhotoKind
+from fieldops.servicerequests.models import RequestStatus, ServiceRequest
+from fieldops.workorders.models import CLOSED_STATUSES, WorkOrder, WorkOrderStatus
+
+S = WorkOrderStatus
+
+# What a crew member may move a job to from each status. Supervisors may also cancel.
+CREW_TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
+    S.NEW: frozenset(),
+    S.ASSIGNED: frozenset({S.EN_ROUTE, S.ON_SITE, S.UNABLE}),
+    S.EN_ROUTE: frozenset({S.ON_SITE, S.UNABLE}),
+    S.ON_SITE: frozenset({S.COMPLETED, S.UNABLE}),
+    S.COMPLETED: frozenset(),
+    S.UNABLE: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+
+@dataclass(frozen=True)
+class WorkOrderFilter:
+    statuses: frozenset[WorkOrderStatus] = frozenset(s for s in S if s.is_open)
+
+
+def can_view(user: User, wo: WorkOrder) -> bool:
+    """Crews see their own and their crew's jobs; supervisors and admins see all."""
+    if user.has_role(Role.SUPERVISOR):
+        return True
+    if user.role == Role.CREW:
+        return wo.assignee_id == user.id or (wo.crew_id is not None and wo.crew_id == user.crew_id)
+    return False
+
+
+def get_for_user(session: Session, user: User, work_order_id: int) -> WorkOrder:
+    """Load a work order the user may see, or raise NotFound/Forbidden."""
+    wo = session.get(
+        WorkOrder,
+        work_order_id,
+        options=[joinedload(WorkOrder.request).joinedload(ServiceRequest.service_type)],
+    )
+    if wo is None:
+        raise NotFound(f"There is no work order {work_order_id}.")
+    if not can_view(user, wo):
+        raise Forbidden("This work order is not assigned to you or your crew.")
+    return wo
+
+
+def my_work(session: Session, user: User, statuses: Sequence[WorkOrderStatus] | None = None) -> list[WorkOrder]:
+    """The user's work orders (assigned to them or their crew), soonest due first, undated last."""
+    wanted = list(statuses) if statuses else [s for s in S if s.is_open]
+    owner = WorkOrder.assignee_id == user.id
+    if user.crew_id is not None:
+        owner = sa.or_(owner, sa.and_(WorkOrder.crew_id == user.crew_id, WorkOrder.assignee_id.is_(None)))
+    stmt = (
+        sa.select(WorkOrder)
+        .where(owner, WorkOrder.status.in_(wanted))
+        .options(joinedload(WorkOrder.request).joinedload(ServiceRequest.service_type))
+        .order_by(WorkOrder.due_at.is_(None), WorkOrder.due_at, WorkOrder.priority, WorkOrder.id)
+    )
+    return list(session.scalars(stmt).unique())
+
+
+def allowed_next(user: User, wo: WorkOrder) -> list[WorkOrderStatus]:
+    """Statuses the user may move this work order to now, in display order."""
+    nxt = set(CREW_TRANSITIONS[wo.status]) if can_view(user, wo) else set()
+    if user.has_role(Role.SUPERVISOR) and wo.status.is_open:
+        nxt.add(S.CANCELLED)
+    return [s for s in S if s in nxt]
+
+
+def change_status(
+    session: Session,
+    user: User,
+    wo: WorkOrder,
+    to: WorkOrderStatus,
+    *,
+    expected_version: int | None,
+    resolution: str = "",
+    reason: str = "",
+    now: dt.datetime | None = None,
+    source_key: str | None = None,
+) -> WorkOrder:
+    """Move a work order to a new status, enforcing the life cycle, evidence rules and the client's version."""
+    now = now or utcnow()
+    if not can_view(user, wo):
+        raise Forbidden("This work order is not assigned to you or your crew.")
+    if expected_version is not None and expected_version != wo.version:
+        raise Conflict(
+            f"This work order changed since you opened it (it is now {wo.status.label.lower()}). "
+            "Reload it to see the latest before changing it."
+        )
+    if to not in allowed_next(user, wo):
+        raise InvalidTransition(f"A work order that is {wo.status.label.lower()} cannot be set to {to.label.lower()}.")
+    resolution, reason = resolution.strip(), reason.strip()
+    if to == S.COMPLETED:
+        if not resolution:
+            raise DomainError("Say how the job was resolved before completing it.")
+        missing = missing_photo_kinds(session, wo)
+        if missing:
+            kinds = " and ".join(f"an “{k.value}” photo" for k in missing)
+            raise DomainError(f"{wo.request.service_type.name} jobs need {kinds} before they can be completed.")
+        wo.resolution = resolution
+        wo.completed_at = now
+    elif to == S.UNABLE:
+        if not reason:
+            raise DomainError("Give the reason the job could not be completed.")
+        wo.unable_reason = reason
+    previous = wo.status
+    wo.status = to
+    wo.updated_at = now
+    _close_request_if_done(session, wo.request, now)
+    summary = f"{previous.label} → {to.label}"
+    if to == S.COMPLETED:
+        summary += f": {resolution}"
+    elif to == S.UNABLE:
+        summary += f": {reason}"
+    activity.record(
+        session,
+        request_id=wo.request_id,
+        work_order_id=wo.id,
+        actor=user,
+        verb=f"status:{to.value}",
+        summary=summary,
+        detail={"from": previous.value, "to": to.value},
+        source_key=source_key,
+    )
+    session.flush()
+    return wo
+
+
+def missing_photo_kinds(session: Session, wo: WorkOrder) -> list[PhotoKind]:
+    """Photo kinds the service type requires that this work order does not have yet."""
+    st = wo.request.service_type
+    required = [k for k, need in ((PhotoKind.BEFORE, st.requires_before_photo), (PhotoKind.AFTER, st.requires_after_photo)) if need]
+    if not required:
+        return []
+    have = set(session.scalars(sa.select(Photo.kind).where(Photo.work_order_id == wo.id).distinct()))
+    return [k for k in required if k not in have]
+
+
+def _close_request_if_done(session: Session, req: ServiceRequest, now: dt.datetime) -> None:
+    # The resident's request closes when its last open job is completed; "unable" sends it back to triage.
+    jobs = req.work_orders
+    if jobs and all(j.status in CLOSED_STATUSES for j in jobs) and any(j.status == S.COMPLETED for j in jobs):
+        if req.status != RequestStatus.CLOSED:
+            req.status = RequestStatus.CLOSED
+            req.closed_at = now
+
+
+def create_work_order(
+    session: Session,
+    actor: User | None,
+    req: ServiceRequest,
+    *,
+    crew_id: int | None = None,
+    assignee: User | None = None,
+    priority: int = 3,
+    due_at: dt.datetime | None = None,
+    instructions: str = "",
+) -> WorkOrder:
+    """Open a job for a request, assigned when a crew or person is given; due time defaults to the request's."""
+    status = S.ASSIGNED if (crew_id or assignee) else S.NEW
+    wo = WorkOrder(
+        request=req,
+        crew_id=crew_id if crew_id is not None else (assignee.crew_id if assignee else None),
+        assignee=assignee,
+        priority=priority,
+        status=status,
+        due_at=due_at or req.due_at,
+        instructions=instructions,
+    )
+    session.add(wo)
+    session.flush()
+    who = assignee.full_name if assignee else (wo.crew.name if wo.crew else "nobody yet")
+    activity.record(
+        session,
+        request_id=req.id,
+        work_order_id=wo.id,
+        actor=actor,
+        verb="workorder:created",
+        summary=f"Work order #{wo.id} created, assigned to {who}",
+        detail={"crew_id": wo.crew_id, "assignee_id": assignee.id if assignee else None},
+    )
+    return wo
+
+
+def all_work(session: Session, statuses: Sequence[WorkOrderStatus] | None = None) -> list[WorkOrder]:
+    """Every work order in the given statuses, soonest due first (supervisors' overview)."""
+    wanted = list(statuses) if statuses else [s for s in S if s.is_open]
+    stmt = (
+        sa.select(WorkOrder)
+        .where(WorkOrder.status.in_(wanted))
+        .options(joinedload(WorkOrder.request).joinedload(ServiceRequest.service_type), joinedload(WorkOrder.crew))
+        .order_by(WorkOrder.due_at.is_(None), WorkOrder.due_at, WorkOrder.priority, WorkOrder.id)
+    )
+    return list(session.scalars(stmt).unique())

@@ -1,0 +1,192 @@
+"""The crew's day: my work (list + map), a work order's page, status changes and photos."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from fieldops import get_settings
+from fieldops.accounts.models import Role
+from fieldops.activity import services as activity
+from fieldops.districts.services import districts_geojson
+from fieldops.errors import DomainError
+from fieldops.extensions import db
+from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.photos import services as photos
+from fieldops.photos.models import PhotoKind
+from fieldops.web.access import roles_required
+from fieldops.web.htmx import is_htmx, render
+from fieldops.workorders import services
+from fieldops.workorders.models import WorkOrder, WorkOrderStatus
+
+bp = Blueprint("workorders", __name__)
+
+STATUS_FILTERS = {
+    "open": [s for s in WorkOrderStatus if s.is_open],
+    "closed": [s for s in WorkOrderStatus if not s.is_open],
+    **{s.value: [s] for s in WorkOrderStatus},
+}
+
+
+def _status_filter() -> tuple[str, list[WorkOrderStatus]]:
+    key = request.args.get("status", "open")
+    if key not in STATUS_FILTERS:
+        raise DomainError(f"Unknown status filter {key!r}.")
+    return key, STATUS_FILTERS[key]
+
+
+def _points(orders: list[WorkOrder]) -> list[Point]:
+    from fieldops.db import utcnow
+
+    now = utcnow()
+    return [
+        Point(
+            lat=wo.request.latitude,
+            lon=wo.request.longitude,
+            url=url_for("workorders.detail", work_order_id=wo.id),
+            label=f"#{wo.id} {wo.request.service_type.name} — {wo.request.address or wo.status.label}",
+            css_class="overdue" if wo.is_overdue(now) else wo.status.value,
+        )
+        for wo in orders
+        if wo.request.latitude is not None and wo.request.longitude is not None
+    ]
+
+
+def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
+    from flask import current_app
+
+    settings = get_settings()
+    m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session))
+    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+
+
+@bp.route("/my-work")
+@roles_required(Role.CREW)
+def my_work() -> Response:
+    key, statuses = _status_filter()
+    orders = services.my_work(db.session, current_user, statuses)
+    # The map only matters on the full page; filtering swaps the list and leaves the map alone.
+    map_parts = None if is_htmx() else _map_for(services.my_work(db.session, current_user))
+    return render(
+        "workorders/my_work.html",
+        "results",
+        orders=orders,
+        status_key=key,
+        status_filters=STATUS_FILTERS,
+        map=map_parts,
+        title="My work",
+        list_url=url_for("workorders.my_work"),
+    )
+
+
+@bp.route("/work-orders")
+@roles_required(Role.SUPERVISOR)
+def overview() -> Response:
+    key, statuses = _status_filter()
+    orders = services.all_work(db.session, statuses)
+    map_parts = None if is_htmx() else _map_for(orders)
+    return render(
+        "workorders/my_work.html",
+        "results",
+        orders=orders,
+        status_key=key,
+        status_filters=STATUS_FILTERS,
+        map=map_parts,
+        title="All work orders",
+        list_url=url_for("workorders.overview"),
+    )
+
+
+def _detail_context(wo: WorkOrder) -> dict[str, object]:
+    from flask import current_app
+
+    settings = get_settings()
+    req = wo.request
+    small_map = None
+    if req.latitude is not None and req.longitude is not None:
+        pt = Point(req.latitude, req.longitude, url_for("workorders.detail", work_order_id=wo.id), req.service_type.name)
+        m = build_map(settings, points=[pt], center=(req.latitude, req.longitude), zoom=17, fit_points=False)
+        small_map = render_parts(m, current_app.extensions["fieldops.assets"].url)
+    return {
+        "wo": wo,
+        "req": req,
+        "history": activity.history(db.session, req.id),
+        "photos": photos.photos_for_work_order(db.session, wo),
+        "next_statuses": services.allowed_next(current_user, wo),
+        "missing_photos": services.missing_photo_kinds(db.session, wo),
+        "map": small_map,
+        "S": WorkOrderStatus,
+        "photo_kinds": [PhotoKind.BEFORE, PhotoKind.AFTER],
+        "max_photo_mb": settings.max_photo_mb,
+    }
+
+
+@bp.route("/work-orders/<int:work_order_id>")
+def detail(work_order_id: int) -> Response:
+    wo = services.get_for_user(db.session, current_user, work_order_id)
+    return render("workorders/detail.html", **_detail_context(wo))
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError as exc:
+        raise DomainError("The form's version field is not a number; reload the page.") from exc
+
+
+@bp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])
+def change_status(work_order_id: int) -> Response:
+    wo = services.get_for_user(db.session, current_user, work_order_id)
+    try:
+        to = WorkOrderStatus(request.form.get("to", ""))
+    except ValueError as exc:
+        raise DomainError("Choose a status to move the work order to.") from exc
+    services.change_status(
+        db.session,
+        current_user,
+        wo,
+        to,
+        expected_version=_int_or_none(request.form.get("version")),
+        resolution=request.form.get("resolution", ""),
+        reason=request.form.get("reason", ""),
+    )
+    db.session.commit()
+    message = f"Work order #{wo.id} is now {to.label.lower()}."
+    if is_htmx():
+        return render("workorders/detail.html", "job", flash_message=message, **_detail_context(wo))
+    flash(message, "success")
+    return redirect(url_for("workorders.detail", work_order_id=wo.id))
+
+
+@bp.route("/work-orders/<int:work_order_id>/photos", methods=["POST"])
+def upload_photos(work_order_id: int) -> Response:
+    wo = services.get_for_user(db.session, current_user, work_order_id)
+    try:
+        kind = PhotoKind(request.form.get("kind", ""))
+    except ValueError as exc:
+        raise DomainError("Say whether these are “before” or “after” photos.") from exc
+    files = [f for f in request.files.getlist("photos") if f and f.filename]
+    if not files:
+        raise DomainError("Choose at least one photo to upload.")
+    settings = get_settings()
+    added, refused = 0, []
+    for f in files:
+        # Each photo stands alone: one bad file must not cost the crew the good ones.
+        try:
+            photos.add_work_order_photo(
+                db.session, settings, current_user, wo, raw=f.read(), kind=kind, filename=f.filename or ""
+            )
+            added += 1
+        except DomainError as exc:
+            refused.append(f"{f.filename}: {exc.message}")
+    db.session.commit()
+    message = f"{added} {kind.value} photo{'s' if added != 1 else ''} added."
+    if refused:
+        message += " Not added — " + " ".join(refused)
+        if not added:
+            raise DomainError(message)
+    if is_htmx():
+        return render("workorders/detail.html", "job", flash_message=message, **_detail_context(wo))
+    flash(message, "success")
+    return redirect(url_for("workorders.detail", work_order_id=wo.id))

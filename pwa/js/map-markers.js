@@ -1,0 +1,33 @@
+/* Builds clustered markers in the browser from column arrays sent by the server (maps/builder.py). */
+(function () {
+  "use strict";
+  function popup(url, label) {
+    var box = document.createElement("div");
+    box.className = "fo-popup";
+    var link = document.createElement("a");
+    link.href = url;
+    link.textContent = label; // text, never HTML: labels carry residents' words
+    box.appendChild(link);
+    return box;
+  }
+  window.fieldopsMarkers = {
+    cluster: function (map, cols, fit) {
+      var group = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+      var markers = [];
+      for (var i = 0; i < cols.lat.length; i++) {
+        var icon = L.divIcon({ className: "fo-pin " + (cols.cls[i] || ""), iconSize: [22, 22] });
+        var m = L.marker([cols.lat[i], cols.lon[i]], { icon: icon, title: cols.label[i], keyboard: true });
+        m.bindPopup(popup(cols.url[i], cols.label[i]));
+        markers.push(m);
+      }
+      group.addLayers(markers);
+      group.addTo(map);
+      if (fit && markers.length) {
+        map.fitBounds(group.getBounds(), { padding: [30, 30], maxZoom: 17 });
+      }
+      map.getContainer().dataset.markerCount = String(markers.length);
+      map.getContainer()._fieldopsCluster = group;
+      return group;
+    }
+  };
+})();
