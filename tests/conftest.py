@@ -1,0 +1,137 @@
+"""Fixtures: an app per test on a real database (SQLite file, or PostgreSQL via FIELDOPS_TEST_DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.serving import make_server
+
+from fieldops import create_app
+from fieldops.db import Base
+from fieldops.settings import Settings
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+if not SHARED_DATA.exists():  # CI clones the repo with shared/ beside it
+    SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database for the whole run."""
+    url = os.environ.get("FIELDOPS_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'fieldops.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        # Start from nothing so the migrations, not leftovers, define the schema.
+        Base.metadata.drop_all(conn)
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+    app = create_app(_settings(url, tmp_path_factory.mktemp("boot")))
+    with app.app_context():
+        from fieldops.cli import upgrade_database
+
+        upgrade_database()
+        from fieldops.extensions import db
+
+        db.engine.dispose()
+    return url
+
+
+def _settings(url: str, instance: Path) -> Settings:
+    return Settings(
+        instance_path=instance,
+        database_url=url,
+        secret_key="test-secret-key-not-for-production",
+        storage_path=instance / "storage",
+        testing=True,
+        max_photo_mb=5,
+        # A tile server on loopback that does not exist: pages may request it, the test network never leaves the machine.
+        tile_url="http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
+        tile_attribution="test tiles",
+    )
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return _settings(database_url, tmp_path / "instance")
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Flask]:
+    app = create_app(settings)
+    with app.app_context():
+        yield app
+        from fieldops.extensions import db
+
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables(db.engine)
+        db.engine.dispose()
+
+
+def _empty_tables(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def session(app: Flask):  # type: ignore[no-untyped-def]
+    from fieldops.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token a real page would carry."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = "correct-horse-battery") -> None:
+    """Sign in through the real form (CSRF included)."""
+    token = csrf_token(client)
+    resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+
+
+@pytest.fixture
+def city(session):  # type: ignore[no-untyped-def]
+    from factories import make_city
+
+    city = make_city(session)
+    session.commit()
+    return city
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app on a real socket for the browser (threads share the test's database)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

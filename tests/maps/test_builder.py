@@ -1,0 +1,49 @@
+import re
+
+import pytest
+
+from fieldops.maps.builder import Point, UnvendoredAsset, build_map, render_parts
+from fieldops.settings import Settings
+
+
+def _asset_url(path: str) -> str:
+    return f"/static/{path}"
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings(instance_path=tmp_path, database_url="sqlite://", secret_key="x", storage_path=tmp_path, tile_url="https://tiles.example.gov/{z}/{x}/{y}.png", tile_attribution="City GIS")
+
+
+def test_map_uses_only_vendored_files_and_the_configured_tiles(settings: Settings) -> None:
+    points = [Point(42.38 + i / 1000, -71.1, f"/work-orders/{i}", f"job {i}") for i in range(50)]
+    parts = render_parts(build_map(settings, points=points, districts=None), _asset_url)
+    everything = parts.head + parts.html + parts.script
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", everything))
+    assert urls == {"https://tiles.example.gov/{z}/{x}/{y}.png"}
+    assert "/static/vendor/leaflet/leaflet.js" in parts.head
+    assert "/static/vendor/leaflet.markercluster/leaflet.markercluster.js" in parts.head
+    assert "City GIS" in parts.script
+
+
+def test_thousands_of_points_are_one_json_payload(settings: Settings) -> None:
+    points = [Point(42.3 + (i % 100) / 1000, -71.1 + (i // 100) / 1000, f"/w/{i}", f"#{i}") for i in range(5000)]
+    parts = render_parts(build_map(settings, points=points), _asset_url)
+    # No per-marker L.marker() calls in the server output: the browser builds them from columns.
+    assert parts.script.count("L.marker(") == 0
+    assert parts.script.count("fieldopsMarkers.cluster(") == 1
+    assert "/w/4999" in parts.script
+
+
+def test_labels_cannot_break_out_of_the_script(settings: Settings) -> None:
+    parts = render_parts(build_map(settings, points=[Point(42.38, -71.1, "/w/1", "</script><script>alert(1)</script>")]), _asset_url)
+    assert "</script>" not in parts.script
+
+
+def test_an_unvendored_folium_plugin_fails_loudly(settings: Settings) -> None:
+    from folium.plugins import Fullscreen
+
+    m = build_map(settings)
+    Fullscreen().add_to(m)
+    with pytest.raises(UnvendoredAsset, match="vendor it"):
+        render_parts(m, _asset_url)
