@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,11 +17,6 @@ from fieldops import create_app
 from fieldops.db import Base
 from fieldops.settings import Settings
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-if not SHARED_DATA.exists():  # CI clones the repo with shared/ beside it
-    SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 @pytest.fixture(scope="session")
@@ -98,21 +92,6 @@ def session(app: Flask):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
-
-
-def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    """The CSRF token a real page would carry."""
-    html = client.get(path).get_data(as_text=True)
-    match = CSRF_RE.search(html)
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
-def login(client: FlaskClient, username: str, password: str = "correct-horse-battery") -> None:
-    """Sign in through the real form (CSRF included)."""
-    token = csrf_token(client)
-    resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
-    assert resp.status_code == 302, resp.get_data(as_text=True)
 
 
 @pytest.fixture

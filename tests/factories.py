@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from fieldops.workorders.models import WorkOrder
 from fieldops.workorders.services import create_work_order
 
 PASSWORD = "correct-horse-battery"
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from helpers import SHARED_DATA
 # Real places in Somerville, MA (ward 3 / ward 6 / ward 2)
 UNION_SQUARE = (42.3795, -71.0937)
 DAVIS_SQUARE = (42.3967, -71.1224)

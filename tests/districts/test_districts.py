@@ -5,7 +5,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from conftest import SHARED_DATA
+from helpers import SHARED_DATA
 from factories import CITY_HALL, DAVIS_SQUARE, UNION_SQUARE
 from fieldops.districts.models import District
 from fieldops.districts.services import DistrictIndex, GeoJSONError, districts_geojson, import_districts, load_geojson

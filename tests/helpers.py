@@ -1,0 +1,36 @@
+"""Helpers the tests share: real sign-in through the forms, the shared data folder."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+# ../shared/data beside the checkout (CI clones the repo with shared/ next to it).
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    """The CSRF token a real page would carry."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = "correct-horse-battery") -> None:
+    """Sign in through the real form (CSRF included)."""
+    token = csrf_token(client)
+    resp = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert resp.status_code == 302, resp.get_data(as_text=True)
+
+
+def sign_in(page, base_url: str, username: str, password: str = "correct-horse-battery") -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the real form."""
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
