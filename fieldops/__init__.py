@@ -107,10 +107,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 def _register_blueprints(app: Flask) -> None:
     from fieldops.accounts.views import bp as accounts_bp
     from fieldops.maps.views import bp as maps_bp
+    from fieldops.offline.views import bp as offline_bp
     from fieldops.photos.views import bp as photos_bp
+    from fieldops.servicerequests.views import bp as servicerequests_bp
     from fieldops.workorders.views import bp as workorders_bp
 
-    for bp in (accounts_bp, workorders_bp, photos_bp, maps_bp):
+    for bp in (accounts_bp, workorders_bp, photos_bp, maps_bp, servicerequests_bp, offline_bp):
         app.register_blueprint(bp)
 
 

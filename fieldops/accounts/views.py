@@ -18,7 +18,11 @@ bp = Blueprint("accounts", __name__)
 
 def home_for(role: Role) -> str:
     """Where each role starts its day."""
-    return url_for("workorders.my_work") if role == Role.CREW else url_for("workorders.overview")
+    if role == Role.CREW:
+        return url_for("workorders.my_work")
+    if role == Role.OUTREACH:
+        return url_for("servicerequests.new")
+    return url_for("workorders.overview")
 
 
 def _safe_next(target: str | None) -> str | None:

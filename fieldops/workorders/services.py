@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -31,9 +30,10 @@ CREW_TRANSITIONS: dict[WorkOrderStatus, frozenset[WorkOrderStatus]] = {
 }
 
 
-@dataclass(frozen=True)
-class WorkOrderFilter:
-    statuses: frozenset[WorkOrderStatus] = frozenset(s for s in S if s.is_open)
+# The same table read backwards: from which statuses each target can be reached (the page uses it offline).
+TRANSITIONS_TO: dict[WorkOrderStatus, list[WorkOrderStatus]] = {
+    to: [frm for frm in S if to in CREW_TRANSITIONS[frm]] for to in S
+}
 
 
 def can_view(user: User, wo: WorkOrder) -> bool:
@@ -80,6 +80,13 @@ def allowed_next(user: User, wo: WorkOrder) -> list[WorkOrderStatus]:
     if user.has_role(Role.SUPERVISOR) and wo.status.is_open:
         nxt.add(S.CANCELLED)
     return [s for s in S if s in nxt]
+
+
+def crew_actions(user: User, wo: WorkOrder) -> list[WorkOrderStatus]:
+    """Every crew action that can still apply to this open job (the page shows the ones valid now)."""
+    if not wo.status.is_open or not can_view(user, wo) or user.role not in (Role.CREW, Role.SUPERVISOR, Role.ADMIN):
+        return []
+    return [S.EN_ROUTE, S.ON_SITE, S.COMPLETED, S.UNABLE]
 
 
 def change_status(
@@ -142,10 +149,15 @@ def change_status(
     return wo
 
 
+def required_photo_kinds(wo: WorkOrder) -> list[PhotoKind]:
+    """Photo kinds the job's service type requires before completion."""
+    st = wo.request.service_type
+    return [k for k, need in ((PhotoKind.BEFORE, st.requires_before_photo), (PhotoKind.AFTER, st.requires_after_photo)) if need]
+
+
 def missing_photo_kinds(session: Session, wo: WorkOrder) -> list[PhotoKind]:
     """Photo kinds the service type requires that this work order does not have yet."""
-    st = wo.request.service_type
-    required = [k for k, need in ((PhotoKind.BEFORE, st.requires_before_photo), (PhotoKind.AFTER, st.requires_after_photo)) if need]
+    required = required_photo_kinds(wo)
     if not required:
         return []
     have = set(session.scalars(sa.select(Photo.kind).where(Photo.work_order_id == wo.id).distinct()))

@@ -114,6 +114,10 @@ def _detail_context(wo: WorkOrder) -> dict[str, object]:
         "history": activity.history(db.session, req.id),
         "photos": photos.photos_for_work_order(db.session, wo),
         "next_statuses": services.allowed_next(current_user, wo),
+        "crew_actions": services.crew_actions(current_user, wo),
+        "transitions_to": services.TRANSITIONS_TO,
+        "required_kinds": [k.value for k in services.required_photo_kinds(wo)],
+        "photo_kinds_present": sorted({p.kind.value for p in wo.photos}),
         "missing_photos": services.missing_photo_kinds(db.session, wo),
         "map": small_map,
         "S": WorkOrderStatus,
@@ -125,7 +129,7 @@ def _detail_context(wo: WorkOrder) -> dict[str, object]:
 @bp.route("/work-orders/<int:work_order_id>")
 def detail(work_order_id: int) -> Response:
     wo = services.get_for_user(db.session, current_user, work_order_id)
-    return render("workorders/detail.html", **_detail_context(wo))
+    return render("workorders/detail.html", "job", **_detail_context(wo))
 
 
 def _int_or_none(value: str | None) -> int | None:

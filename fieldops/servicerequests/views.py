@@ -1,0 +1,70 @@
+"""Log a resident's request (outreach staff, crews who spot a problem, supervisors taking a call)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from fieldops import get_settings
+from fieldops.catalog.services import active_service_types
+from fieldops.errors import DomainError
+from fieldops.extensions import db
+from fieldops.maps.builder import build_map, render_parts
+from fieldops.servicerequests import services
+from fieldops.servicerequests.models import Channel
+from fieldops.web.htmx import render
+
+bp = Blueprint("servicerequests", __name__)
+
+LANGUAGES = [("en", "English"), ("es", "Español"), ("pt", "Português"), ("ht", "Kreyòl ayisyen"), ("zh", "中文"), ("vi", "Tiếng Việt"), ("other", "Other")]
+
+
+def _float(name: str) -> float | None:
+    value = request.form.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise DomainError(f"The {name} is not a number.") from exc
+
+
+@bp.route("/requests/new", methods=["GET", "POST"])
+def new() -> Response:
+    settings = get_settings()
+    types = active_service_types(db.session)
+    if request.method == "POST":
+        # The page normally saves through the offline outbox; this is the path without JavaScript.
+        code = request.form.get("service_type", "")
+        service_type = next((t for t in types if t.code == code), None)
+        if service_type is None:
+            raise DomainError("Choose what the request is about.")
+        req = services.create_request(
+            db.session,
+            current_user,
+            service_type=service_type,
+            channel=Channel.OUTREACH if current_user.role.value == "outreach" else Channel.STAFF,
+            description=request.form.get("description", ""),
+            latitude=_float("latitude"),
+            longitude=_float("longitude"),
+            address=request.form.get("address", ""),
+            resident_name=request.form.get("resident_name", ""),
+            resident_phone=request.form.get("resident_phone", ""),
+            resident_email=request.form.get("resident_email", ""),
+            resident_language=request.form.get("resident_language", "en"),
+            contact_consent=bool(request.form.get("contact_consent")),
+        )
+        db.session.commit()
+        flash(f"Request saved. Tracking number: {req.tracking_number}", "success")
+        return redirect(url_for("servicerequests.new"))
+    m = build_map(settings, center=settings.map_center, zoom=settings.map_zoom)
+    parts = render_parts(m, current_app.extensions["fieldops.assets"].url)
+    return render(
+        "servicerequests/new.html",
+        types=types,
+        languages=LANGUAGES,
+        map=parts,
+        channel="outreach" if current_user.role.value == "outreach" else "staff",
+        title="New request",
+    )
