@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -103,14 +104,45 @@ def city(session):  # type: ignore[no-untyped-def]
     return city
 
 
+class LiveServer:
+    """The app on a real socket that a test can stop (connection refused) and start again on the same port."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.port = 0
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self._server = make_server("127.0.0.1", self.port, self.app, threaded=True)
+        self.port = self._server.server_port
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            assert self._thread is not None
+            self._thread.join(timeout=5)
+            self._server = None
+
+
 @pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app on a real socket for the browser (threads share the test's database)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+def server(app: Flask) -> Iterator[LiveServer]:
+    live = LiveServer(app)
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield live
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
+        live.stop()
+
+
+@pytest.fixture
+def live_server(server: LiveServer) -> str:
+    """The URL of the app on a real socket (threads share the test's database)."""
+    return server.url

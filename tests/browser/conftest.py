@@ -29,15 +29,49 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def playwright_instance() -> Iterator[object]:
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}; .ci/run installs Debian's chromium package")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):  # type: ignore[no-untyped-def]
+    browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def tablet(playwright_instance, tmp_path):  # type: ignore[no-untyped-def]
+    """Open (and re-open) a browser with a persistent profile, like a tablet that is closed and opened again."""
+    profile = tmp_path / "profile"
+    opened: list[object] = []
+
+    def open_tablet(offline: bool = False, **kwargs: object):  # type: ignore[no-untyped-def]
+        ctx = playwright_instance.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=CHROMIUM,
+            args=CHROMIUM_ARGS,
+            service_workers="allow",
+            viewport={"width": 1280, "height": 900},
+            locale="en-US",
+            offline=offline,
+            **kwargs,
+        )
+        ctx.set_default_timeout(20_000)
+        opened.append(ctx)
+        return ctx
+
+    yield open_tablet
+    for ctx in opened:
+        try:
+            ctx.close()
+        except Exception:  # already closed by the test
+            pass
 
 
 @pytest.fixture
