@@ -8,7 +8,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, g, request
-from whitenoise import WhiteNoise
 
 from fieldops.settings import Settings
 
@@ -68,17 +67,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     _register_web(app, settings)
 
     from fieldops.cli import register_commands
+    from fieldops.pwa import register as register_pwa_commands
+    from fieldops.web.assets import static_files
 
     register_commands(app)
+    register_pwa_commands(app)  # fieldops build-assets
 
-    app.wsgi_app = WhiteNoise(  # type: ignore[method-assign]
-        app.wsgi_app,
-        root=str(PWA_DIR),
-        prefix="static/",
-        max_age=3600,
-        # Asset URLs carry ?v=<content hash>, so a cached copy is never stale for its URL.
-        immutable_file_test=lambda path, url: "/vendor/" in url,
-    )
+    # /static/: the content-hashed build of pwa/ (fieldops/pwa/build.py), hashed names immutable.
+    app.wsgi_app = static_files(app.wsgi_app, app.extensions["fieldops.assets"])  # type: ignore[method-assign]
     return app
 
 
@@ -109,10 +105,12 @@ def _register_blueprints(app: Flask) -> None:
     from fieldops.maps.views import bp as maps_bp
     from fieldops.offline.views import bp as offline_bp
     from fieldops.photos.views import bp as photos_bp
+    from fieldops.pwa.views import bp as pwa_bp
     from fieldops.servicerequests.views import bp as servicerequests_bp
+    from fieldops.sync.views import bp as sync_bp
     from fieldops.workorders.views import bp as workorders_bp
 
-    for bp in (accounts_bp, workorders_bp, photos_bp, maps_bp, servicerequests_bp, offline_bp):
+    for bp in (accounts_bp, workorders_bp, photos_bp, maps_bp, servicerequests_bp, offline_bp, pwa_bp, sync_bp):
         app.register_blueprint(bp)
 
 
@@ -142,6 +140,8 @@ def _register_web(app: Flask, settings: Settings) -> None:
             # Leaflet positions tiles with inline styles; folium emits an inline map script.
             "style-src 'self' 'unsafe-inline'; "
             "script-src 'self' 'unsafe-inline'; "
+            # /sw.js, and browser-image-compression's blob: worker.
+            "worker-src 'self' blob:; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
         )
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -6,6 +6,7 @@ from fieldops.catalog.models import Department, ServiceType
 from fieldops.districts.models import District
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
+from fieldops.sync.models import IdempotencyKey, SyncConflict
 from fieldops.workorders.models import Priority, WorkOrder, WorkOrderStatus
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Crew",
     "Department",
     "District",
+    "IdempotencyKey",
     "Photo",
     "PhotoKind",
     "Priority",
@@ -21,6 +23,7 @@ __all__ = [
     "Role",
     "ServiceRequest",
     "ServiceType",
+    "SyncConflict",
     "User",
     "WorkOrder",
     "WorkOrderStatus",

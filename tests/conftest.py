@@ -24,6 +24,8 @@ from fieldops.settings import Settings
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated, empty database for the whole run."""
     url = os.environ.get("FIELDOPS_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'fieldops.db'}"
+    import fieldops.models  # noqa: F401  (every table, so drop_all sees the dependencies)
+
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         # Start from nothing so the migrations, not leftovers, define the schema.

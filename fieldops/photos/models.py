@@ -27,7 +27,8 @@ class Photo(Base):
 
     # A UUID the client may choose, so an interrupted upload can be retried to the same id.
     id: Mapped[str] = mapped_column(sa.String(36), primary_key=True)
-    request_id: Mapped[int] = mapped_column(sa.ForeignKey("service_request.id"), index=True)
+    # NULL while a photo synced from a tablet is staged, before its action attaches it to a request or job.
+    request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_request.id"), index=True)
     work_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
     kind: Mapped[PhotoKind] = mapped_column(str_enum(PhotoKind, "photo_kind"))
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)

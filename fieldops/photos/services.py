@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -87,6 +89,87 @@ def add_work_order_photo(
         source_key=source_key,
     )
     return photo
+
+
+def stage_photo(
+    session: Session,
+    settings: Settings,
+    user: User,
+    *,
+    photo_id: str,
+    raw: bytes,
+    kind: PhotoKind,
+    filename: str = "",
+) -> tuple[Photo, bool]:
+    """Store a photo sent ahead of its action, with no parent yet; returns (photo, created). Same id and bytes: no-op."""
+    pid = parse_photo_id(photo_id)
+    existing = session.get(Photo, pid)
+    if existing is not None:
+        # Compared before decoding, so a retried upload costs a hash rather than the image pipeline.
+        if existing.sha256 == hashlib.sha256(raw).hexdigest() and existing.uploaded_by_id == user.id:
+            return existing, False
+        raise Conflict("A different photo was already uploaded with this id.")
+    try:
+        image = process_upload(
+            raw,
+            max_bytes=settings.max_photo_bytes,
+            max_long_side=settings.photo_max_long_side,
+            thumb_size=settings.photo_thumb_size,
+        )
+    except ImageRejected as exc:
+        raise DomainError(str(exc)) from exc
+    photo = _store(photo_storage(settings), image, pid, filename, ZoneInfo(settings.timezone))
+    photo.kind = kind
+    photo.uploaded_by_id = user.id
+    session.add(photo)
+    session.flush()
+    return photo, True
+
+
+def attach_photos(
+    session: Session,
+    user: User,
+    photo_ids: Sequence[str],
+    *,
+    request_id: int,
+    work_order: WorkOrder | None = None,
+    kind: PhotoKind | None = None,
+    source_key: str | None = None,
+) -> list[Photo]:
+    """Attach the user's staged photos to a request (and job); already attached there is a no-op."""
+    # No status or assignment check: callers decide, because field evidence is kept even on a job closed meanwhile.
+    work_order_id = work_order.id if work_order is not None else None
+    attached = []
+    for pid in photo_ids:
+        photo = session.get(Photo, parse_photo_id(pid))
+        if photo is None:
+            raise DomainError(f"Photo {pid} has not reached the server; send it again.")
+        if photo.uploaded_by_id != user.id:
+            raise Forbidden(f"Photo {pid} was uploaded by someone else.")
+        if photo.request_id is not None or photo.work_order_id is not None:
+            if photo.request_id == request_id and photo.work_order_id == work_order_id:
+                attached.append(photo)
+                continue
+            raise DomainError(f"Photo {pid} is already attached to another request or job.")
+        if kind is not None:
+            photo.kind = kind
+        if work_order is not None and photo.kind == PhotoKind.INTAKE:
+            raise DomainError("Work order photos are “before”, “after” or visit photos.")
+        photo.request_id = request_id
+        photo.work_order_id = work_order_id
+        activity.record(
+            session,
+            request_id=request_id,
+            work_order_id=work_order_id,
+            actor=user,
+            verb=f"photo:{photo.kind.value}",
+            summary=f"Added a {photo.kind.value} photo",
+            detail={"photo_id": photo.id, "sha256": photo.sha256},
+            source_key=source_key,
+        )
+        attached.append(photo)
+    session.flush()
+    return attached
 
 
 def _store(storage: FileStorage, image: ProcessedImage, pid: str, filename: str, zone: ZoneInfo) -> Photo:

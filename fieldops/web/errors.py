@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -22,10 +23,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(message: str, status: int) -> Response:
+def error_response(message: str, status: int, code: str | None = None) -> Response:
     """JSON for API clients, a small fragment for htmx, a full page otherwise."""
     if _wants_json():
-        return make_response(jsonify(error=message, status=status), status)
+        extra = {"code": code} if code else {}
+        return make_response(jsonify(error=message, status=status, **extra), status)
     if request.headers.get("HX-Request") == "true":
         resp = make_response(render_template("_error_fragment.html", message=message), status)
         # htmx does not swap error responses by default; point it at the page's message area.
@@ -44,7 +46,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response:
-        return error_response("This form has expired or was sent from elsewhere. Reload the page and try again.", 400)
+        # CSRF runs before the sign-in check; a signed-out API client must hear 401 (sign in), not "bad token".
+        if request.path.startswith("/api/") and not current_user.is_authenticated:
+            return error_response(MESSAGES[401], 401)
+        return error_response("This form has expired or was sent from elsewhere. Reload the page and try again.", 400, "csrf")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:

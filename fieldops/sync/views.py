@@ -1,0 +1,188 @@
+"""The sync API the tablet's outbox talks to, the data it keeps offline, and the conflicts page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.wrappers import Response
+
+from fieldops import get_settings
+from fieldops.catalog.services import active_service_types
+from fieldops.db import utcnow
+from fieldops.errors import DomainError
+from fieldops.extensions import db
+from fieldops.photos import services as photos
+from fieldops.photos.models import Photo, PhotoKind
+from fieldops.sync import services
+from fieldops.workorders import services as workorders
+
+bp = Blueprint("sync", __name__)
+
+
+def _json(payload: Any, status: int = 200, key: str | None = None) -> Response:
+    resp = make_response(jsonify(payload), status)
+    # Answers are about one user's data at one moment: never from a cache.
+    resp.headers["Cache-Control"] = "no-store"
+    if key is not None:
+        resp.headers["Idempotency-Key"] = key
+    return resp
+
+
+@bp.route("/api/session")
+def session_info() -> Response:
+    user = current_user
+    return _json(
+        {
+            "user": {"id": user.id, "username": user.username, "full_name": user.full_name, "role": user.role.value},
+            "csrf_token": generate_csrf(),
+            "server_time": utcnow().isoformat(),
+        }
+    )
+
+
+def _photo_json(photo: Photo) -> dict[str, Any]:
+    return {
+        "id": photo.id,
+        "sha256": photo.sha256,
+        "size": photo.size,
+        "content_type": photo.content_type,
+        "width": photo.width,
+        "height": photo.height,
+        "latitude": photo.latitude,
+        "longitude": photo.longitude,
+        "taken_at": photo.taken_at.isoformat() if photo.taken_at is not None else None,
+        "attached": photo.request_id is not None or photo.work_order_id is not None,
+    }
+
+
+# A plain <photo_id> (not <uuid:>) so a malformed id is our 404, after the sign-in check, like every other route.
+@bp.route("/api/photos/<photo_id>", methods=["PUT"])
+def put_photo(photo_id: str) -> Response:
+    try:
+        pid = str(uuid.UUID(photo_id))
+    except ValueError:
+        abort(404)
+    try:
+        kind = PhotoKind(request.args.get("kind", ""))
+    except ValueError as exc:
+        raise DomainError("Say what kind of photo this is: before, after, intake or visit.") from exc
+    raw = request.get_data(cache=False)  # beyond MAX_CONTENT_LENGTH Werkzeug answers 413 before reading
+    filename = request.args.get("filename", "")
+
+    def stage() -> tuple[Photo, bool]:
+        return photos.stage_photo(db.session, get_settings(), current_user, photo_id=pid, raw=raw, kind=kind, filename=filename)
+
+    try:
+        photo, created = stage()
+        db.session.commit()
+    except IntegrityError:
+        # The same upload arrived twice at once and the other copy won: answer as for a retry.
+        db.session.rollback()
+        photo, created = stage()
+    return _json(_photo_json(photo), 201 if created else 200)
+
+
+@bp.route("/api/sync/actions", methods=["POST"])
+def sync_action() -> Response:
+    key = services.parse_key(request.headers.get("Idempotency-Key"))
+    body = request.get_json(silent=True)
+    if body is None:
+        return _json({"key": key, "error": "The change must be sent as JSON."}, 400, key)
+    try:
+        answer = _apply(key, body)
+    except StaleDataError:
+        # SQLite only (PostgreSQL locks the row first): another write to the job landed in between. Retryable.
+        db.session.rollback()
+        resp = _json({"key": key, "error": "The work order changed at the same moment; this will be retried."}, 503, key)
+        resp.headers["Retry-After"] = "2"
+        return resp
+    except DomainError as exc:
+        # Refusals are not stored under the key: nothing of this change was written.
+        db.session.rollback()
+        return _json({"key": key, "error": exc.message}, exc.status_code, key)
+    except Exception:
+        # A 500 must leave nothing behind (not even the claimed key), so the tablet's retry applies cleanly.
+        db.session.rollback()
+        raise
+    resp = make_response(answer.body, answer.status_code)
+    resp.mimetype = "application/json"
+    resp.headers["Cache-Control"] = "no-store"
+    resp.headers["Idempotency-Key"] = key
+    return resp
+
+
+def _apply(key: str, body: Any) -> services.SyncAnswer:
+    try:
+        answer = services.apply_action(db.session, get_settings(), current_user, key, body)
+        db.session.commit()
+        return answer
+    except IntegrityError:
+        # Most likely the same key applied by a concurrent request that committed first: answer what it answered.
+        db.session.rollback()
+        stored = services.stored_answer(db.session, current_user, key, services.fingerprint(body))
+        if stored is None:
+            raise
+        return stored
+
+
+@bp.route("/api/sync/conflicts")
+def conflicts_json() -> Response:
+    conflicts = services.open_conflicts(db.session, current_user)
+    return _json([{**services.conflict_json(c), "url": url_for("workorders.detail", work_order_id=c.work_order_id)} for c in conflicts])
+
+
+@bp.route("/conflicts")
+def conflicts() -> str:
+    return render_template(
+        "sync/conflicts.html",
+        conflicts=services.open_conflicts(db.session, current_user),
+        title="Sync conflicts",
+    )
+
+
+# A plain <conflict_id> so a malformed id is a 404 after the sign-in and CSRF checks.
+@bp.route("/conflicts/<conflict_id>/resolve", methods=["POST"])
+def resolve(conflict_id: str) -> Response:
+    if not conflict_id.isdigit():
+        abort(404)
+    conflict = services.resolve_conflict(db.session, current_user, int(conflict_id), request.form.get("note", ""))
+    db.session.commit()
+    flash(f"Conflict on work order #{conflict.work_order_id} marked resolved.", "success")
+    return redirect(url_for("sync.conflicts"))
+
+
+@bp.route("/api/my-work.json")
+def my_work() -> Response:
+    now = utcnow()
+    orders = workorders.my_work(db.session, current_user)
+    return _json(
+        {
+            "generated_at": now.isoformat(),
+            "work_orders": [
+                {**services.work_order_json(wo, now), "url": url_for("workorders.detail", work_order_id=wo.id)} for wo in orders
+            ],
+        }
+    )
+
+
+@bp.route("/api/catalog.json")
+def catalog() -> Response:
+    return _json({"service_types": [services.service_type_json(st) for st in active_service_types(db.session)]})
+
+
+@bp.app_context_processor
+def _conflict_count() -> dict[str, Any]:
+    def count() -> int:
+        # Called only where the template asks (the supervisors' nav), so other pages cost no query.
+        if not current_user.is_authenticated:
+            return 0
+        return services.open_conflict_count(db.session, current_user)
+
+    return {"open_conflict_count": count}
+
