@@ -96,7 +96,7 @@ def stage_photo(
     settings: Settings,
     user: User,
     *,
-    photo_id: str,
+    photo_id: str | None,
     raw: bytes,
     kind: PhotoKind,
     filename: str = "",

@@ -11,6 +11,8 @@ from fieldops.catalog.services import active_service_types
 from fieldops.errors import DomainError
 from fieldops.extensions import db
 from fieldops.maps.builder import build_map, render_parts
+from fieldops.photos import services as photos
+from fieldops.photos.models import PhotoKind
 from fieldops.servicerequests import services
 from fieldops.servicerequests.models import Channel
 from fieldops.web.htmx import render
@@ -55,8 +57,22 @@ def new() -> Response:
             resident_language=request.form.get("resident_language", "en"),
             contact_consent=bool(request.form.get("contact_consent")),
         )
+        refused = []
+        for f in request.files.getlist("photos"):
+            if not f or not f.filename:
+                continue
+            # Each photo stands alone: a bad file is named, the request and the good photos are kept.
+            try:
+                photo, _ = photos.stage_photo(
+                    db.session, settings, current_user, photo_id=None, raw=f.read(), kind=PhotoKind.INTAKE, filename=f.filename
+                )
+                photos.attach_photos(db.session, current_user, [photo.id], request_id=req.id)
+            except DomainError as exc:
+                refused.append(f"{f.filename}: {exc.message}")
         db.session.commit()
         flash(f"Request saved. Tracking number: {req.tracking_number}", "success")
+        if refused:
+            flash("Photos not added — " + " ".join(refused), "warning")
         return redirect(url_for("servicerequests.new"))
     m = build_map(settings, center=settings.map_center, zoom=settings.map_zoom)
     parts = render_parts(m, current_app.extensions["fieldops.assets"].url)

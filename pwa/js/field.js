@@ -216,7 +216,8 @@
     if (st.paused === "user") return "Waiting for its owner (" + c.total + ")";
     var waiting = c.pending;
     var parts = [];
-    if (waiting) parts.push((navigator.onLine ? "Pending sync (" : "Offline · pending sync (") + waiting + ")");
+    var where = !navigator.onLine ? "Offline · " : (st.lastResult === "offline" ? "Server unreachable · " : "");
+    if (waiting) parts.push(where + (where ? "pending sync (" : "Pending sync (") + waiting + ")");
     if (c.attention) parts.push("needs attention (" + c.attention + ")");
     if (c.conflict) parts.push("conflict (" + c.conflict + ")");
     return parts.join(" · ");

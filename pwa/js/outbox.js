@@ -21,7 +21,7 @@
   db.version(1).stores({ items: "id, status, createdAt, workOrderId" });
 
   var listeners = [];
-  var state = { running: false, paused: null, lastSyncAt: null, lastResult: "" };
+  var state = { running: false, paused: null, lastSyncAt: null, lastResult: "", counts: null };
   var csrfToken = null;
 
   function uuid() {
@@ -43,6 +43,7 @@
 
   function notify() {
     return counts().then(function (c) {
+      state.counts = c; // a synchronous copy for the UI (and tests) to read
       listeners.forEach(function (fn) { try { fn(c, state); } catch (e) { console.error(e); } });
       return c;
     });
@@ -226,6 +227,7 @@
       state.lastResult = "offline";
       return; // no network or server down: try again on the next trigger
     }
+    state.lastResult = "";
     if (!session.auth) {
       state.paused = "auth";
       return;

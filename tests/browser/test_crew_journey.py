@@ -59,7 +59,7 @@ def test_crew_closes_a_pothole_from_the_map_with_an_after_photo(page, live_serve
     page.wait_for_selector('[data-status="completed"]')
     assert "Filled with hot patch and rolled" in page.inner_text("#status-panel")
 
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: the server wrote from other threads
     wo = session.get(WorkOrder, job_id)
     assert wo.status == WorkOrderStatus.COMPLETED
     assert wo.resolution == "Filled with hot patch and rolled"

@@ -41,8 +41,12 @@ def _outbox(page) -> dict:  # type: ignore[no-untyped-def,type-arg]
 
 
 def _wait_outbox(page, total: int, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
+    # wait_for_function does not await promises: read the outbox's synchronous copy of its counts.
     page.wait_for_function(
-        "async (n) => (await window.fieldopsOutbox.counts()).total === n", arg=total, timeout=timeout, polling=250
+        "(n) => { const o = window.fieldopsOutbox; return !!(o && o.state.counts && o.state.counts.total === n && !o.state.running); }",
+        arg=total,
+        timeout=timeout,
+        polling=250,
     )
 
 
@@ -65,7 +69,7 @@ def _work_offline_on_a_job(page, base: str, job_id: int, tmp_path: Path) -> None
     page.check("input[name=kind][value=after]")
     page.set_input_files("input[name=photos]", [_photo(tmp_path, "a1.jpg", lat=42.3795, lon=-71.0937), _photo(tmp_path, "a2.jpg", color=(10, 200, 10))])
     page.get_by_role("button", name="Upload photos").click()
-    page.wait_for_function("async () => (await window.fieldopsOutbox.counts()).total === 2", polling=200)
+    page.wait_for_function("() => window.fieldopsOutbox.state.counts.total === 2", polling=200)
     page.get_by_role("button", name="On site").click()
     page.wait_for_selector('[data-status-badge][data-local-status="on_site"]')
     page.fill("textarea[name=resolution]", "Filled with cold patch")
@@ -73,7 +77,7 @@ def _work_offline_on_a_job(page, base: str, job_id: int, tmp_path: Path) -> None
     page.wait_for_selector('[data-status-badge][data-local-status="completed"]')
 
 
-def test_a_day_offline_then_everything_arrives_once(tablet, server, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_day_offline_then_everything_arrives_once(server, tablet, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     job = make_job(session, city, at=UNION_SQUARE, address="1 Union Sq")
     other = make_job(session, city, at=DAVIS_SQUARE, address="Davis Sq", service_type=city.streetlight)
     session.commit()
@@ -128,7 +132,7 @@ def test_a_day_offline_then_everything_arrives_once(tablet, server, session, cit
     _wait_outbox(page, 0, timeout=45_000)
     page.wait_for_function("() => document.querySelector('#sync-indicator').textContent.includes('All changes sent')")
 
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: the server wrote from other threads
     wo = session.get(WorkOrder, job_id)
     assert wo.status == WorkOrderStatus.COMPLETED and wo.resolution == "Filled with cold patch"
     assert session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.work_order_id == job_id)) == 2
@@ -141,7 +145,7 @@ def test_a_day_offline_then_everything_arrives_once(tablet, server, session, cit
     assert completed == 1
 
 
-def test_server_down_or_failing_keeps_items_until_it_recovers(app, tablet, server, session, city, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_server_down_or_failing_keeps_items_until_it_recovers(app, server, tablet, session, city, tmp_path) -> None:  # type: ignore[no-untyped-def]
     job = make_job(session, city, service_type=city.streetlight)
     session.commit()
     failing = {"on": False}
@@ -166,15 +170,20 @@ def test_server_down_or_failing_keeps_items_until_it_recovers(app, tablet, serve
     page.wait_for_selector('[data-status-badge][data-local-status="en_route"]')
     page.evaluate("() => window.fieldopsOutbox.replay(true)")
     _wait_outbox(page, 1)
-    assert "no connection" in page.evaluate("() => window.fieldopsOutbox.items().then(x => x[0].lastError)").lower() or _outbox(page)["pending"] == 1
+    assert page.evaluate("() => window.fieldopsOutbox.items().then(x => x[0].status)") == "pending"
+    page.wait_for_function("() => document.querySelector('#sync-indicator').textContent.includes('Server unreachable')")
 
     # Back, but answering 500 for a while: still queued, with a retry scheduled.
     server.start()
     failing["on"] = True
     page.evaluate("() => window.fieldopsOutbox.replay(true)")
-    page.wait_for_function("async () => (await window.fieldopsOutbox.items())[0].attempts >= 2", polling=250)
+    for _ in range(40):
+        if page.evaluate("() => window.fieldopsOutbox.items().then(x => x[0].attempts)") >= 2:
+            break
+        page.evaluate("() => window.fieldopsOutbox.replay(true)")
+        page.wait_for_timeout(250)
     assert _outbox(page) == {"total": 1, "pending": 1, "attention": 0, "conflict": 0, "auth": 0}
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: the server wrote from other threads
     assert session.scalar(sa.select(WorkOrder.status).where(WorkOrder.id == job.id)) == WorkOrderStatus.ASSIGNED
 
     # Recovered: "Sync now" sends it, once.
@@ -182,12 +191,12 @@ def test_server_down_or_failing_keeps_items_until_it_recovers(app, tablet, serve
     page.click("#sync-indicator")
     page.get_by_role("button", name="Sync now").click()
     _wait_outbox(page, 0)
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: the server wrote from other threads
     assert session.scalar(sa.select(WorkOrder.status).where(WorkOrder.id == job.id)) == WorkOrderStatus.EN_ROUTE
     assert session.scalar(sa.select(sa.func.count()).select_from(Activity).where(Activity.work_order_id == job.id, Activity.verb == "status:en_route")) == 1
 
 
-def test_a_lost_response_is_replayed_without_a_second_closure(tablet, server, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_lost_response_is_replayed_without_a_second_closure(server, tablet, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     job = make_job(session, city)  # pothole: needs an after photo
     job.status = WorkOrderStatus.ON_SITE
     session.commit()
@@ -226,14 +235,14 @@ def test_a_lost_response_is_replayed_without_a_second_closure(tablet, server, se
         page.wait_for_timeout(500)
     _wait_outbox(page, 0)
     assert lost["count"] == 1
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: the server wrote from other threads
     assert session.get(WorkOrder, job.id).status == WorkOrderStatus.COMPLETED
     assert session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.work_order_id == job.id)) == 1
     assert session.scalar(sa.select(sa.func.count()).select_from(Activity).where(Activity.work_order_id == job.id, Activity.verb == "status:completed")) == 1
     assert len(_photo_files(settings)) == 2
 
 
-def test_closing_a_job_that_was_reassigned_meanwhile_is_a_visible_conflict(tablet, server, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_closing_a_job_that_was_reassigned_meanwhile_is_a_visible_conflict(server, tablet, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     job = make_job(session, city)
     job.status = WorkOrderStatus.ON_SITE
     session.commit()
@@ -258,12 +267,12 @@ def test_closing_a_job_that_was_reassigned_meanwhile_is_a_visible_conflict(table
 
     ctx.set_offline(False)
     page.evaluate("() => window.fieldopsOutbox.replay(true)")
-    page.wait_for_function("async () => (await window.fieldopsOutbox.counts()).conflict >= 1", polling=250, timeout=30_000)
+    page.wait_for_function("() => window.fieldopsOutbox.state.counts.conflict >= 1", polling=250, timeout=30_000)
     # The crew member is told, and nothing is thrown away: the item stays until they dismiss it.
     page.click("#sync-indicator")
     panel = page.inner_text("#sync-panel")
     assert "Conflict" in panel
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: the server wrote from other threads
     wo = session.get(WorkOrder, job.id)
     assert wo.status == WorkOrderStatus.ON_SITE and wo.assignee_id == city.bob.id  # not silently overwritten
     photos = session.scalars(sa.select(Photo).where(Photo.work_order_id == job.id)).all()
@@ -281,7 +290,7 @@ def test_closing_a_job_that_was_reassigned_meanwhile_is_a_visible_conflict(table
 
 
 @pytest.mark.parametrize("username", ["alice"])
-def test_signed_out_mid_shift_pauses_the_queue_without_losing_anything(tablet, server, session, city, username) -> None:  # type: ignore[no-untyped-def]
+def test_signed_out_mid_shift_pauses_the_queue_without_losing_anything(server, tablet, session, city, username) -> None:  # type: ignore[no-untyped-def]
     job = make_job(session, city, service_type=city.streetlight)
     session.commit()
     base = server.url
@@ -300,5 +309,5 @@ def test_signed_out_mid_shift_pauses_the_queue_without_losing_anything(tablet, s
     _sign_in(page, base, username)
     page.evaluate("() => window.fieldopsOutbox.replay(true)")
     _wait_outbox(page, 0)
-    session.expire_all()
+    session.rollback()  # a fresh snapshot: the server wrote from other threads
     assert session.get(WorkOrder, job.id).status == WorkOrderStatus.EN_ROUTE

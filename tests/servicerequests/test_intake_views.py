@@ -1,0 +1,52 @@
+import io
+
+import sqlalchemy as sa
+
+from fieldops.photos.models import Photo, PhotoKind
+from fieldops.servicerequests.models import Channel, ServiceRequest
+from helpers import csrf_token, login
+from imagefactory import make_jpeg
+
+
+def test_outreach_staff_start_on_the_intake_form(client, city) -> None:  # type: ignore[no-untyped-def]
+    login(client, "olga")
+    resp = client.get("/")
+    assert resp.headers["Location"] == "/requests/new"
+    html = client.get("/requests/new").get_data(as_text=True)
+    assert 'data-outbox="request"' in html and 'value="pothole"' in html and "Use my location" in html
+
+
+def test_intake_without_javascript_saves_the_request_and_its_good_photos(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    login(client, "olga")
+    token = csrf_token(client, "/requests/new")
+    resp = client.post(
+        "/requests/new",
+        data={
+            "csrf_token": token,
+            "service_type": "streetlight",
+            "latitude": "42.3967",
+            "longitude": "-71.1224",
+            "description": "Out since Tuesday",
+            "resident_name": "Rosa",
+            "resident_language": "pt",
+            "photos": [(io.BytesIO(make_jpeg(lat=42.3967, lon=-71.1224)), "light.jpg"), (io.BytesIO(b"nope"), "notes.txt")],
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    html = resp.get_data(as_text=True)
+    req = session.scalar(sa.select(ServiceRequest))
+    assert f"Tracking number: {req.tracking_number}" in html and "notes.txt" in html
+    assert (req.channel, req.resident_language, req.district.code) == (Channel.OUTREACH, "pt", "6")
+    photos = session.scalars(sa.select(Photo).where(Photo.request_id == req.id)).all()
+    assert [p.kind for p in photos] == [PhotoKind.INTAKE]
+
+
+def test_intake_needs_a_type_and_a_location(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    login(client, "olga")
+    token = csrf_token(client, "/requests/new")
+    resp = client.post("/requests/new", data={"csrf_token": token, "service_type": "streetlight"})
+    assert resp.status_code == 422 and "Give a location" in resp.get_data(as_text=True)
+    resp = client.post("/requests/new", data={"csrf_token": token, "service_type": "nope", "address": "1 Elm St"})
+    assert resp.status_code == 422
+    assert session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)) == 0
