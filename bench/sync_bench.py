@@ -125,7 +125,7 @@ def run_core_ceiling(url: str, jobs: list[tuple[int, int]], photos: list[bytes])
     engine = sa.create_engine(url)
     t = Base.metadata.tables
     photo, activity, work_order, idem = t["photo"], t["activity"], t["work_order"], t["idempotency_key"]
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    now = dt.datetime.now(dt.UTC)
     # A second set of jobs for the ceiling: same number of rows, nothing shared with the HTTP run.
     with engine.connect() as conn:
         request_ids = dict(conn.execute(sa.select(work_order.c.id, work_order.c.request_id)).all())
@@ -162,7 +162,10 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="fieldops-bench-"))
     url = os.environ.get("FIELDOPS_BENCH_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
     if not url.startswith("sqlite"):
+        import fieldops.models  # noqa: F401  (every table, so drop_all clears them all)
         from fieldops.db import Base
+
+        # The bench owns this database: it starts from an empty schema (do not point it at real data).
 
         eng = sa.create_engine(url)
         with eng.begin() as conn:

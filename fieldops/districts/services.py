@@ -179,3 +179,11 @@ def districts_geojson(session: Session, kind: str | None = None, simplify_m: flo
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def city_bounds(session: Session) -> tuple[float, float, float, float] | None:
+    """(min_lon, min_lat, max_lon, max_lat) around every district, or None when none are loaded."""
+    row = session.execute(
+        sa.select(sa.func.min(District.min_lon), sa.func.min(District.min_lat), sa.func.max(District.max_lon), sa.func.max(District.max_lat))
+    ).one()
+    return None if row[0] is None else (row[0], row[1], row[2], row[3])

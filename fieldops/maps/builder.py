@@ -100,6 +100,7 @@ def build_map(
     center: tuple[float, float] | None = None,
     zoom: int | None = None,
     fit_points: bool = True,
+    bounds: tuple[float, float, float, float] | None = None,
 ) -> folium.Map:
     """A folium map with the configured tiles, optional district outlines and clustered points."""
     m = folium.Map(
@@ -129,6 +130,9 @@ def build_map(
         ).add_to(m)
     if points:
         PointCluster(points, fit=fit_points).add_to(m)
+    elif bounds:
+        min_lon, min_lat, max_lon, max_lat = bounds
+        m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
     return m
 
 

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from fieldops import get_settings
 from fieldops.catalog.services import active_service_types
+from fieldops.districts.services import city_bounds
 from fieldops.errors import DomainError
 from fieldops.extensions import db
 from fieldops.maps.builder import build_map, render_parts
@@ -74,7 +75,8 @@ def new() -> Response:
         if refused:
             flash("Photos not added — " + " ".join(refused), "warning")
         return redirect(url_for("servicerequests.new"))
-    m = build_map(settings, center=settings.map_center, zoom=settings.map_zoom)
+    # Open on the whole city (its districts), so a tap anywhere in town is one gesture away.
+    m = build_map(settings, bounds=city_bounds(db.session))
     parts = render_parts(m, current_app.extensions["fieldops.assets"].url)
     return render(
         "servicerequests/new.html",

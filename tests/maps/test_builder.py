@@ -47,3 +47,8 @@ def test_an_unvendored_folium_plugin_fails_loudly(settings: Settings) -> None:
     Fullscreen().add_to(m)
     with pytest.raises(UnvendoredAsset, match="vendor it"):
         render_parts(m, _asset_url)
+
+
+def test_a_map_without_points_can_open_on_the_city_bounds(settings: Settings) -> None:
+    parts = render_parts(build_map(settings, bounds=(-71.13, 42.37, -71.07, 42.42)), _asset_url)
+    assert "fitBounds" in parts.script and "42.42" in parts.script
