@@ -57,15 +57,7 @@ def add_work_order_photo(
         raise DomainError(f"This work order is {wo.status.label.lower()}; photos can no longer be added.")
     pid = parse_photo_id(photo_id)
     existing = session.get(Photo, pid)
-    try:
-        image = process_upload(
-            raw,
-            max_bytes=settings.max_photo_bytes,
-            max_long_side=settings.photo_max_long_side,
-            thumb_size=settings.photo_thumb_size,
-        )
-    except ImageRejected as exc:
-        raise DomainError(str(exc)) from exc
+    image = _process(settings, raw)
     if existing is not None:
         # Retried upload: same bytes to the same id is fine; different bytes would rewrite evidence.
         if existing.sha256 == image.sha256 and existing.work_order_id == wo.id:
@@ -109,15 +101,7 @@ def stage_photo(
         if existing.sha256 == hashlib.sha256(raw).hexdigest() and existing.uploaded_by_id == user.id:
             return existing, False
         raise Conflict("A different photo was already uploaded with this id.")
-    try:
-        image = process_upload(
-            raw,
-            max_bytes=settings.max_photo_bytes,
-            max_long_side=settings.photo_max_long_side,
-            thumb_size=settings.photo_thumb_size,
-        )
-    except ImageRejected as exc:
-        raise DomainError(str(exc)) from exc
+    image = _process(settings, raw)
     photo = _store(photo_storage(settings), image, pid, filename, ZoneInfo(settings.timezone))
     photo.kind = kind
     photo.uploaded_by_id = user.id
@@ -170,6 +154,19 @@ def attach_photos(
         attached.append(photo)
     session.flush()
     return attached
+
+
+def _process(settings: Settings, raw: bytes) -> ProcessedImage:
+    """Validate and normalise an upload with the configured limits; a refusal becomes a DomainError."""
+    try:
+        return process_upload(
+            raw,
+            max_bytes=settings.max_photo_bytes,
+            max_long_side=settings.photo_max_long_side,
+            thumb_size=settings.photo_thumb_size,
+        )
+    except ImageRejected as exc:
+        raise DomainError(str(exc)) from exc
 
 
 def _store(storage: FileStorage, image: ProcessedImage, pid: str, filename: str, zone: ZoneInfo) -> Photo:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -61,13 +63,11 @@ def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
     return render_parts(m, current_app.extensions["fieldops.assets"].url)
 
 
-@bp.route("/my-work")
-@roles_required(Role.CREW)
-def my_work() -> Response:
+def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], title: str, endpoint: str) -> Response:
     key, statuses = _status_filter()
-    orders = services.my_work(db.session, current_user, statuses)
+    orders = orders_for(statuses)
     # The map only matters on the full page; filtering swaps the list and leaves the map alone.
-    map_parts = None if is_htmx() else _map_for(services.my_work(db.session, current_user))
+    map_parts = None if is_htmx() else _map_for(orders if key == "open" else orders_for(STATUS_FILTERS["open"]))
     return render(
         "workorders/my_work.html",
         "results",
@@ -75,27 +75,21 @@ def my_work() -> Response:
         status_key=key,
         status_filters=STATUS_FILTERS,
         map=map_parts,
-        title="My work",
-        list_url=url_for("workorders.my_work"),
+        title=title,
+        list_url=url_for(endpoint),
     )
+
+
+@bp.route("/my-work")
+@roles_required(Role.CREW)
+def my_work() -> Response:
+    return _list_page(lambda statuses: services.my_work(db.session, current_user, statuses), "My work", "workorders.my_work")
 
 
 @bp.route("/work-orders")
 @roles_required(Role.SUPERVISOR)
 def overview() -> Response:
-    key, statuses = _status_filter()
-    orders = services.all_work(db.session, statuses)
-    map_parts = None if is_htmx() else _map_for(orders)
-    return render(
-        "workorders/my_work.html",
-        "results",
-        orders=orders,
-        status_key=key,
-        status_filters=STATUS_FILTERS,
-        map=map_parts,
-        title="All work orders",
-        list_url=url_for("workorders.overview"),
-    )
+    return _list_page(lambda statuses: services.all_work(db.session, statuses), "All work orders", "workorders.overview")
 
 
 def _detail_context(wo: WorkOrder) -> dict[str, object]:
