@@ -55,31 +55,9 @@ def add_work_order_photo(
         raise DomainError("Work order photos are “before” or “after” photos.")
     if not wo.status.is_open:
         raise DomainError(f"This work order is {wo.status.label.lower()}; photos can no longer be added.")
-    pid = parse_photo_id(photo_id)
-    existing = session.get(Photo, pid)
-    image = _process(settings, raw)
-    if existing is not None:
-        # Retried upload: same bytes to the same id is fine; different bytes would rewrite evidence.
-        if existing.sha256 == image.sha256 and existing.work_order_id == wo.id:
-            return existing
-        raise Conflict("A different photo was already uploaded with this id.")
-    photo = _store(photo_storage(settings), image, pid, filename, ZoneInfo(settings.timezone))
-    photo.request_id = wo.request_id
-    photo.work_order_id = wo.id
-    photo.kind = kind
-    photo.uploaded_by_id = user.id
-    session.add(photo)
-    session.flush()
-    activity.record(
-        session,
-        request_id=wo.request_id,
-        work_order_id=wo.id,
-        actor=user,
-        verb=f"photo:{kind.value}",
-        summary=f"Added a {kind.value} photo",
-        detail={"photo_id": photo.id, "sha256": photo.sha256},
-        source_key=source_key,
-    )
+    # One path for every photo: stage it (idempotent per id and bytes), then attach it to the job.
+    photo, _ = stage_photo(session, settings, user, photo_id=photo_id, raw=raw, kind=kind, filename=filename)
+    attach_photos(session, user, [photo.id], request_id=wo.request_id, work_order=wo, source_key=source_key)
     return photo
 
 

@@ -16,7 +16,6 @@ from fieldops.servicerequests.models import Channel, ServiceRequest
 from fieldops.sync.models import IdempotencyKey, SyncConflict
 from fieldops.workorders import services as workorders
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus as S
-from helpers import login
 from imagefactory import make_jpeg
 from sync_helpers import wo_action
 
