@@ -21,10 +21,14 @@
         markers.push(m);
       }
       group.addLayers(markers);
-      group.addTo(map);
       if (fit && markers.length) {
-        map.fitBounds(group.getBounds(), { padding: [30, 30], maxZoom: 17 });
+        // Settle the view before the group is on the map, without animation. Added first, the
+        // group would split its clusters when the zoom changes and fly the markers out to their
+        // places (a timer, then a CSS transition): a quick tap meanwhile lands on the bare map.
+        var bounds = L.latLngBounds(markers.map(function (m) { return m.getLatLng(); }));
+        map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17, animate: false });
       }
+      group.addTo(map);
       map.getContainer().dataset.markerCount = String(markers.length);
       map.getContainer()._fieldopsCluster = group;
       return group;
