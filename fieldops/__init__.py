@@ -53,6 +53,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
     install_append_only_guard()
+    from fieldops import i18n
+
+    i18n.init_app(app)
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -100,18 +103,32 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _register_blueprints(app: Flask) -> None:
-    from fieldops.accounts.views import bp as accounts_bp
-    from fieldops.maps.views import bp as maps_bp
-    from fieldops.offline.views import bp as offline_bp
-    from fieldops.photos.views import bp as photos_bp
-    from fieldops.pwa.views import bp as pwa_bp
-    from fieldops.servicerequests.views import bp as servicerequests_bp
-    from fieldops.sync.views import bp as sync_bp
-    from fieldops.workorders.views import bp as workorders_bp
+# Each feature's views module exposes `bp`. Add a feature by adding its module here.
+BLUEPRINT_MODULES = (
+    "fieldops.accounts.views",
+    "fieldops.workorders.views",
+    "fieldops.photos.views",
+    "fieldops.maps.views",
+    "fieldops.servicerequests.views",
+    "fieldops.offline.views",
+    "fieldops.pwa.views",
+    "fieldops.sync.views",
+    "fieldops.dispatch.views",
+    "fieldops.sla.views",
+    "fieldops.open311.views",
+    "fieldops.i18n",
+    "fieldops.outreach.views",
+    "fieldops.visits.views",
+    "fieldops.performance.views",
+    "fieldops.exports.views",
+)
 
-    for bp in (accounts_bp, workorders_bp, photos_bp, maps_bp, servicerequests_bp, offline_bp, pwa_bp, sync_bp):
-        app.register_blueprint(bp)
+
+def _register_blueprints(app: Flask) -> None:
+    import importlib
+
+    for name in BLUEPRINT_MODULES:
+        app.register_blueprint(importlib.import_module(name).bp)
 
 
 def _register_web(app: Flask, settings: Settings) -> None:

@@ -23,17 +23,30 @@ def main() -> None:
     """fieldops: 311 field operations. Settings come from FIELDOPS_* environment variables."""
 
 
+# Feature modules that expose `commands: list[click.Command]`. Add a feature's CLI by adding it here.
+FEATURE_COMMAND_MODULES: tuple[str, ...] = (
+    "fieldops.sla.cli",
+    "fieldops.imports.cli",
+    "fieldops.open311.cli",
+)
+
+
 def register_commands(app: Flask) -> None:
     """Attach the project's commands to the app's CLI (Flask-Migrate adds `db`)."""
+    import importlib
+
     for command in (init_db, demo, import_districts, create_user, serve):
         app.cli.add_command(command)
+    for name in FEATURE_COMMAND_MODULES:
+        for command in importlib.import_module(name).commands:
+            app.cli.add_command(command)
 
 
 def upgrade_database() -> None:
     """Bring the schema to the newest migration."""
     from flask_migrate import upgrade
 
-    upgrade()
+    upgrade(revision="heads")  # feature branches of the history may be merged later
 
 
 @click.command("init-db")
@@ -82,6 +95,9 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     else:
         click.echo(f"The database already has data; demo logins use the password {DEMO_PASSWORD}.")
         click.echo("  crew-north, crew-central, crew-south, inspector, parks, signs, supervisor, outreach, admin")
+    from fieldops.open311.demo import DEMO_KEY
+
+    click.echo(f"Open311 demo API key: {DEMO_KEY}  (GeoReport v2 at /open311/v2/; revoke it on anything real)")
     if not no_serve:
         _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import importlib
 import random
 from dataclasses import dataclass
 from pathlib import Path
@@ -183,7 +184,15 @@ def load_demo(session: Session, *, seed: int = 311, now: dt.datetime | None = No
         if age > dt.timedelta(days=5):
             _complete(session, crew_members[crew.id], wo, st, created, rng)
     session.flush()
+    for name in FEATURE_DEMOS:
+        logins += importlib.import_module(name).seed_demo(session, rng=rng, now=now)
+    session.flush()
     return logins
+
+
+# Feature modules with `seed_demo(session, *, rng, now) -> list[DemoLogin]`, run in this order after the
+# core city (districts, catalogue, users, requests, work orders) is loaded.
+FEATURE_DEMOS: tuple[str, ...] = ("fieldops.dispatch.demo", "fieldops.visits.demo", "fieldops.outreach.demo", "fieldops.open311.demo")
 
 
 def _description(row: dict[str, str]) -> str:

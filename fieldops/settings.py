@@ -37,6 +37,8 @@ class Settings:
     map_center: tuple[float, float] = (42.3876, -71.0995)
     map_zoom: int = 13
     session_cookie_secure: bool = False
+    # Open311 jurisdiction_id clients may send; a different one is refused (fieldops serves one city).
+    open311_jurisdiction: str = "fieldops.local"
     testing: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
 
@@ -81,6 +83,7 @@ class Settings:
             ("tile_attribution", "FIELDOPS_TILE_ATTRIBUTION", str),
             ("tile_max_zoom", "FIELDOPS_TILE_MAX_ZOOM", int),
             ("map_zoom", "FIELDOPS_MAP_ZOOM", int),
+            ("open311_jurisdiction", "FIELDOPS_OPEN311_JURISDICTION", str),
         ):
             if key in env:
                 try:

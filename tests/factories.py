@@ -88,3 +88,103 @@ def make_job(
         created_at=created_at or utcnow(),
     )
     return create_work_order(session, city.sam, req, assignee=assignee or city.alice)
+
+
+# --- outreach (events, requests near a point) --------------------------------------------------------------------
+
+from fieldops.outreach.models import OutreachEvent  # noqa: E402
+from fieldops.outreach.services import create_event  # noqa: E402
+
+
+def make_event(session: Session, city: City, *, at: tuple[float, float] = UNION_SQUARE, name: str = "Coffee hour at Union Square",
+               starts: dt.datetime | None = None, hours: float = 3) -> OutreachEvent:
+    """An event that started an hour ago (by default), at Union Square (Ward 3)."""
+    starts = starts or utcnow() - dt.timedelta(hours=1)
+    return create_event(session, city.olga, name=name, place="Union Square Plaza", latitude=at[0], longitude=at[1],
+                        starts_at=starts, ends_at=starts + dt.timedelta(hours=hours))
+
+
+def offset(point: tuple[float, float], north_m: float = 0, east_m: float = 0) -> tuple[float, float]:
+    """A point so many metres north and east of another (small distances)."""
+    import math
+
+    lat, lon = point
+    return lat + north_m / 111_195.0, lon + east_m / (111_195.0 * math.cos(math.radians(lat)))
+
+
+def make_request(session: Session, city: City, *, at: tuple[float, float] = UNION_SQUARE, service_type=None,  # type: ignore[no-untyped-def]
+                 created_at: dt.datetime | None = None, **kw) -> ServiceRequest:
+    return create_request(session, city.sam, service_type=service_type or city.pothole, channel=Channel.PHONE,
+                          latitude=at[0], longitude=at[1], address="Somewhere in Somerville", created_at=created_at or utcnow(),
+                          resident_name="Private Person", resident_phone="617-555-0199", resident_email="private@example.org",
+                          description="My neighbour Joe's car hit it", **kw)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Dispatch (triage, crew zones, transfers): untriaged requests, crews with districts, a second department
+# ---------------------------------------------------------------------------------------------------
+
+import sqlalchemy as sa  # noqa: E402
+
+from fieldops.catalog.models import SlaUnit, TransferClock  # noqa: E402
+from fieldops.districts.models import District  # noqa: E402
+
+
+def ward(session: Session, code: str) -> District:
+    """A Somerville ward of the test city by its number."""
+    return session.scalars(sa.select(District).where(District.kind == "ward", District.code == code)).one()
+
+
+def zone_crews(session: Session, city: City) -> None:
+    """Crew A covers ward 2 (Union Square), crew B ward 6 (Davis Square)."""
+    city.crew_a.district = ward(session, "2")
+    city.crew_b.district = ward(session, "6")
+    session.flush()
+
+
+def make_untriaged(
+    session: Session,
+    city: City,
+    *,
+    service_type: ServiceType | None = None,
+    at: tuple[float, float] | None = UNION_SQUARE,
+    created_at: dt.datetime | None = None,
+    channel: Channel = Channel.PHONE,
+    description: str = "Pothole by the bus stop",
+    address: str = "1 Union Sq",
+) -> ServiceRequest:
+    """A resident's request with no work order yet (it waits in triage)."""
+    return create_request(
+        session,
+        city.sam,
+        service_type=service_type or city.pothole,
+        channel=channel,
+        description=description,
+        latitude=at[0] if at else None,
+        longitude=at[1] if at else None,
+        address=address,
+        resident_name="Maria Resident",
+        resident_phone="617-555-0100",
+        created_at=created_at or utcnow(),
+    )
+
+
+@dataclass
+class Parks:
+    dept: Department
+    tree: ServiceType
+    crew: Crew
+    pat: User
+
+
+def make_parks(session: Session, *, on_transfer: TransferClock = TransferClock.RESTART) -> Parks:
+    """A Parks department: tree requests in 10 business days, one citywide crew with Pat on it."""
+    dept = Department(code="PARKS", name="Parks and Recreation")
+    tree = ServiceType(
+        code="tree", name="Tree maintenance", department=dept, sla_hours=336, sla_unit=SlaUnit.BUSINESS_DAYS, sla_value=10, sla_on_transfer=on_transfer
+    )
+    crew = Crew(name="Parks tree crew", department=dept)
+    session.add_all([dept, tree, crew])
+    session.flush()
+    pat = create_user(session, username="pat", full_name="Pat Parks", password=PASSWORD, role=Role.CREW, crew=crew)
+    return Parks(dept, tree, crew, pat)

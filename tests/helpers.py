@@ -32,5 +32,5 @@ def sign_in(page, base_url: str, username: str, password: str = "correct-horse-b
     page.goto(f"{base_url}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    page.locator("form:has(input[name=password]) button[type=submit]").click()  # not the language menu's button
     page.wait_for_url(lambda url: "/login" not in url)

@@ -135,7 +135,8 @@ class DistrictIndex:
     @classmethod
     def load(cls, session: Session, kind: str | None = None) -> DistrictIndex:
         """Index every district (of one kind, if given)."""
-        stmt = sa.select(District)
+        # By id: where districts of several kinds overlap (wards, crew zones), the first loaded wins.
+        stmt = sa.select(District).order_by(District.id)
         if kind:
             stmt = stmt.where(District.kind == kind)
         return cls(session.scalars(stmt))

@@ -30,6 +30,7 @@ class Photo(Base):
     # NULL while a photo synced from a tablet is staged, before its action attaches it to a request or job.
     request_id: Mapped[int | None] = mapped_column(sa.ForeignKey("service_request.id"), index=True)
     work_order_id: Mapped[int | None] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
+    visit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("followup_visit.id"), index=True)
     kind: Mapped[PhotoKind] = mapped_column(str_enum(PhotoKind, "photo_kind"))
     sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     content_type: Mapped[str] = mapped_column(sa.String(40))

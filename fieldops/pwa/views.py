@@ -35,7 +35,13 @@ def _build(app: Flask) -> BuildResult:
 def render_offline_page() -> str:
     """The offline page, rendered without the request, the session or the user (it is precached
     once and shown to whoever is signed in), so its bytes depend only on the code and settings."""
-    return current_app.jinja_env.get_template(OFFLINE_TEMPLATE).render()
+    from flask_babel import force_locale
+
+    from fieldops.i18n import DEFAULT_LANGUAGE
+
+    # One language for everyone: the bytes must not depend on the Accept-Language of whoever fetched /sw.js first.
+    with force_locale(DEFAULT_LANGUAGE):
+        return current_app.jinja_env.get_template(OFFLINE_TEMPLATE).render()
 
 
 def service_worker_text() -> str:

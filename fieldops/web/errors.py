@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from fieldops.errors import DomainError
 
+# Lazy: translated into the page's language when the error is shown (fieldops/i18n.py).
 MESSAGES = {
-    400: "The request could not be understood.",
-    401: "Please sign in again.",
-    403: "You do not have access to this page.",
-    404: "We could not find that page.",
-    405: "That action is not allowed here.",
-    413: "That file is too large to upload.",
+    400: _l("The request could not be understood."),
+    401: _l("Please sign in again."),
+    403: _l("You do not have access to this page."),
+    404: _l("We could not find that page."),
+    405: _l("That action is not allowed here."),
+    413: _l("That file is too large to upload."),
 }
 
 
@@ -48,8 +51,8 @@ def register(app: Flask) -> None:
     def csrf_error(exc: CSRFError) -> Response:
         # CSRF runs before the sign-in check; a signed-out API client must hear 401 (sign in), not "bad token".
         if request.path.startswith("/api/") and not current_user.is_authenticated:
-            return error_response(MESSAGES[401], 401)
-        return error_response("This form has expired or was sent from elsewhere. Reload the page and try again.", 400, "csrf")
+            return error_response(str(MESSAGES[401]), 401)
+        return error_response(_("This form has expired or was sent from elsewhere. Reload the page and try again."), 400, "csrf")
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
@@ -57,7 +60,7 @@ def register(app: Flask) -> None:
         if status == 413:
             from fieldops import get_settings
 
-            message = f"That file is too large. The limit is {get_settings().max_photo_mb:g} MB per photo."
+            message = _("That file is too large. The limit is %(mb)s MB per photo.", mb=f"{get_settings().max_photo_mb:g}")
         else:
-            message = MESSAGES.get(status, exc.description or "Something went wrong.")
+            message = str(MESSAGES.get(status, exc.description or _("Something went wrong.")))
         return error_response(message, status)

@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import Flask
+from flask_babel import gettext as _
 
 from fieldops.db import utcnow
 from fieldops.settings import Settings
@@ -15,18 +16,23 @@ def register(app: Flask, settings: Settings) -> None:
     """Install filters that show UTC-stored times in the city's zone."""
     zone = ZoneInfo(settings.timezone)
 
-    def local(value: dt.datetime | None, fmt: str = "%a %b %-d, %-I:%M %p") -> str:
+    def local(value: dt.datetime | None, fmt: str | None = None) -> str:
         if value is None:
             return "—"
+        if fmt is None:
+            # Day and month names in the page's language (fieldops.i18n); English reads "Mon Mar 3, 2:05 PM".
+            from fieldops.i18n import local_datetime
+
+            return local_datetime(value, zone)
         return value.astimezone(zone).strftime(fmt)
 
     def due_in(value: dt.datetime | None) -> str:
         if value is None:
-            return "no due time"
+            return _("no due time")
         delta = value - utcnow()
         hours = abs(delta.total_seconds()) / 3600
-        span = f"{hours:.0f} h" if hours < 48 else f"{hours / 24:.0f} days"
-        return f"due in {span}" if delta.total_seconds() >= 0 else f"overdue by {span}"
+        span = _("%(n)s h", n=f"{hours:.0f}") if hours < 48 else _("%(n)s days", n=f"{hours / 24:.0f}")
+        return _("due in %(span)s", span=span) if delta.total_seconds() >= 0 else _("overdue by %(span)s", span=span)
 
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["due_in"] = due_in
