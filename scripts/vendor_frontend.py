@@ -148,6 +148,18 @@ PACKAGES: list[dict] = [
             "LICENSE": "browser-image-compression/LICENSE",
         },
     },
+    {
+        # QR codes of tracking numbers made on the tablet, offline. The package ships no LICENSE file:
+        # the MIT notice (Copyright (c) 2009 Kazuhiko Arase) heads qrcode.js itself, and README.md says so too.
+        "name": "qrcode-generator",
+        "version": "2.0.4",
+        "license": "MIT",
+        "integrity": "sha512-mZSiP6RnbHl4xL2Ap5HfkjLnmxfKcPWpWe/c+5XxCuetEenqmNFf1FH/ftXPCtFG5/TDobjsjz6sSNL0Sr8Z9g==",
+        "files": {
+            "dist/qrcode.js": "qrcode-generator/qrcode.js",  # classic script: window.qrcode
+            "README.md": "qrcode-generator/README.md",
+        },
+    },
 ]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -287,7 +299,7 @@ browser devtools ask for a missing `.map`; harmless).
 @ROWS@
 
 Each folder carries the package's own licence file (dexie also its Apache-2.0
-`NOTICE`). All workbox packages ship the identical MIT `LICENSE`, kept once as
+`NOTICE`; qrcode-generator ships none: its MIT notice heads `qrcode.js`). All workbox packages ship the identical MIT `LICENSE`, kept once as
 `workbox/LICENSE`.
 
 ## Run-time configuration required (avoid CDN fetches)

@@ -32,6 +32,15 @@ def offline_manifest(session: Session, user: User, *, max_jobs: int = 200) -> Of
     elif user.has_role(Role.SUPERVISOR):
         pages.insert(0, "/work-orders")
     pages += [f"/work-orders/{wo.id}" for wo in jobs]
+    # Follow-up visitors (outreach staff, supervisors): 'My visits' and each visit page of the day.
+    from fieldops.visits.services import offline_pages as visit_pages
+
+    pages += visit_pages(session, user)
+    # Outreach: today's events (check in offline) and the open requests the intake checks duplicates against.
+    from fieldops.outreach.services import offline_pages as outreach_pages
+
+    pages += outreach_pages(session, user)
+    data.append("/api/requests/open.json")
     if jobs:
         photo_ids = session.scalars(sa.select(Photo.id).where(Photo.work_order_id.in_([wo.id for wo in jobs])).order_by(Photo.created_at))
         data += [f"/photos/{pid}/thumb" for pid in photo_ids]

@@ -64,7 +64,7 @@ def add_work_order_photo(
 def stage_photo(
     session: Session,
     settings: Settings,
-    user: User,
+    user: User | None,
     *,
     photo_id: str | None,
     raw: bytes,
@@ -72,17 +72,19 @@ def stage_photo(
     filename: str = "",
 ) -> tuple[Photo, bool]:
     """Store a photo sent ahead of its action, with no parent yet; returns (photo, created). Same id and bytes: no-op."""
+    # user None: an Open311 client, known only by its API key; it attaches the photo in the same transaction.
+    uploader_id = user.id if user is not None else None
     pid = parse_photo_id(photo_id)
     existing = session.get(Photo, pid)
     if existing is not None:
         # Compared before decoding, so a retried upload costs a hash rather than the image pipeline.
-        if existing.sha256 == hashlib.sha256(raw).hexdigest() and existing.uploaded_by_id == user.id:
+        if existing.sha256 == hashlib.sha256(raw).hexdigest() and existing.uploaded_by_id == uploader_id:
             return existing, False
         raise Conflict("A different photo was already uploaded with this id.")
     image = _process(settings, raw)
     photo = _store(photo_storage(settings), image, pid, filename, ZoneInfo(settings.timezone))
     photo.kind = kind
-    photo.uploaded_by_id = user.id
+    photo.uploaded_by_id = uploader_id
     session.add(photo)
     session.flush()
     return photo, True
@@ -90,7 +92,7 @@ def stage_photo(
 
 def attach_photos(
     session: Session,
-    user: User,
+    user: User | None,
     photo_ids: Sequence[str],
     *,
     request_id: int,
@@ -106,7 +108,7 @@ def attach_photos(
         photo = session.get(Photo, parse_photo_id(pid))
         if photo is None:
             raise DomainError(f"Photo {pid} has not reached the server; send it again.")
-        if photo.uploaded_by_id != user.id:
+        if photo.uploaded_by_id != (user.id if user is not None else None):
             raise Forbidden(f"Photo {pid} was uploaded by someone else.")
         if photo.request_id is not None or photo.work_order_id is not None:
             if photo.request_id == request_id and photo.work_order_id == work_order_id:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
 from fieldops.errors import DomainError
 from fieldops.servicerequests.models import Channel, ServiceRequest
+from fieldops.sla.services import compute_due
 
 # Crockford base32 without I, L, O, U: easy to read out over the phone or copy from a screen.
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -64,6 +66,14 @@ def create_request(
     created_at: dt.datetime | None = None,
     tracking_number: str | None = None,
     district_index: DistrictIndex | None = None,
+    event_id: int | None = None,
+    parent: ServiceRequest | None = None,
+    attributes: dict[str, Any] | None = None,
+    media_url: str = "",
+    device_id: str = "",
+    api_key_id: int | None = None,
+    external_id: str | None = None,
+    history_detail: dict[str, Any] | None = None,
 ) -> ServiceRequest:
     """Record a resident's request: place it in a district, set its due time from the service standard."""
     validate_location(latitude, longitude)
@@ -94,7 +104,16 @@ def create_request(
         contact_consent=contact_consent,
         created_at=created_at,
         updated_at=created_at,
-        due_at=created_at + dt.timedelta(hours=service_type.sla_hours),
+        department_id=service_type.department_id,
+        event_id=event_id,
+        parent=parent,
+        attributes=attributes or {},
+        media_url=media_url.strip(),
+        device_id=device_id.strip(),
+        api_key_id=api_key_id,
+        external_id=external_id,
+        sla_started_at=created_at,
+        due_at=compute_due(session, service_type, created_at),
     )
     session.add(req)
     session.flush()
@@ -104,7 +123,12 @@ def create_request(
         actor=actor,
         verb="request:created",
         summary=f"{service_type.name} reported via {channel.value}",
-        detail={"channel": channel.value},
+        detail={
+            "channel": channel.value,
+            **({"parent_id": parent.id} if parent is not None else {}),
+            **({"event_id": event_id} if event_id else {}),
+            **(history_detail or {}),
+        },
         at=created_at,
     )
     return req

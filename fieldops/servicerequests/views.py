@@ -1,53 +1,94 @@
-"""Log a resident's request (outreach staff, crews who spot a problem, supervisors taking a call)."""
+"""Log a resident's request (outreach staff, crews who spot a problem, supervisors taking a call), the receipt with the
+tracking number, the duplicate check, and the public status page residents reach from their QR code."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from collections.abc import Mapping
+
+import segno
+import sqlalchemy as sa
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
+from fieldops.catalog.models import ServiceType
 from fieldops.catalog.services import active_service_types
 from fieldops.districts.services import city_bounds
-from fieldops.errors import DomainError
+from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
+from fieldops.i18n import LANGUAGES, RESIDENT_LANGUAGES, current_language
 from fieldops.maps.builder import build_map, render_parts
+from fieldops.outreach import duplicates, intake
+from fieldops.outreach.public import public_status
+from fieldops.outreach.services import current_checkin
+from fieldops.outreach.views import checkin_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
-from fieldops.servicerequests import services
 from fieldops.servicerequests.models import Channel
+from fieldops.web.access import public
 from fieldops.web.htmx import render
 
 bp = Blueprint("servicerequests", __name__)
 
-LANGUAGES = [("en", "English"), ("es", "Español"), ("pt", "Português"), ("ht", "Kreyòl ayisyen"), ("zh", "中文"), ("vi", "Tiếng Việt"), ("other", "Other")]
+# Form fields carrying answers to a type's questions: attr.<service type code>.<attribute code>.
+ATTR_PREFIX = "attr."
+STREET_ZOOM = 16
 
 
-def _float(name: str) -> float | None:
-    value = request.form.get(name, "").strip()
+def _float(name: str, source: Mapping[str, str] | None = None) -> float | None:
+    value = (source if source is not None else request.form).get(name, "").strip()
     if not value:
         return None
     try:
         return float(value)
     except ValueError as exc:
-        raise DomainError(f"The {name} is not a number.") from exc
+        raise DomainError(_("The %(name)s is not a number.", name=name)) from exc
+
+
+def _raw_answers(code: str) -> dict[str, list[str]]:
+    prefix = f"{ATTR_PREFIX}{code}."
+    return {key[len(prefix) :]: request.form.getlist(key) for key in request.form if key.startswith(prefix)}
+
+
+def _channel() -> Channel:
+    return Channel.OUTREACH if current_user.role.value == "outreach" else Channel.STAFF
+
+
+def status_url(tracking_number: str, language: str = "") -> str:
+    """The absolute URL of a request's public status page, in the resident's language when the site has it."""
+    args = {"lang": language} if language in LANGUAGES and language != "en" else {}
+    return url_for("servicerequests.status", tracking=tracking_number, _external=True, **args)
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    """An inline SVG QR code (segno); the browser makes the same code itself offline (qrcode-generator)."""
+    return Markup(segno.make(url, error="m").svg_inline(scale=6, border=2, title=title, dark="#14202b"))
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])
 def new() -> Response:
     settings = get_settings()
     types = active_service_types(db.session)
+    checkin = current_checkin(db.session, current_user)
     if request.method == "POST":
         # The page normally saves through the offline outbox; this is the path without JavaScript.
         code = request.form.get("service_type", "")
         service_type = next((t for t in types if t.code == code), None)
         if service_type is None:
-            raise DomainError("Choose what the request is about.")
-        req = services.create_request(
+            raise DomainError(_("Choose what the request is about."))
+        logged = intake.log_request(
             db.session,
             current_user,
             service_type=service_type,
-            channel=Channel.OUTREACH if current_user.role.value == "outreach" else Channel.STAFF,
+            channel=_channel(),
+            event=checkin.event if checkin is not None else None,
+            attributes=_raw_answers(code),
+            duplicate_of=request.form.get("duplicate_of", ""),
+            description_language=request.form.get("description_language", ""),
             description=request.form.get("description", ""),
             latitude=_float("latitude"),
             longitude=_float("longitude"),
@@ -64,25 +105,125 @@ def new() -> Response:
                 continue
             # Each photo stands alone: a bad file is named, the request and the good photos are kept.
             try:
-                photo, _ = photos.stage_photo(
+                photo, _created = photos.stage_photo(
                     db.session, settings, current_user, photo_id=None, raw=f.read(), kind=PhotoKind.INTAKE, filename=f.filename
                 )
-                photos.attach_photos(db.session, current_user, [photo.id], request_id=req.id)
+                photos.attach_photos(db.session, current_user, [photo.id], request_id=logged.follow.id)
             except DomainError as exc:
                 refused.append(f"{f.filename}: {exc.message}")
         db.session.commit()
-        flash(f"Request saved. Tracking number: {req.tracking_number}", "success")
-        if refused:
-            flash("Photos not added — " + " ".join(refused), "warning")
-        return redirect(url_for("servicerequests.new"))
-    # Open on the whole city (its districts), so a tap anywhere in town is one gesture away.
-    m = build_map(settings, bounds=city_bounds(db.session))
+        args = {"refused": " ".join(refused)} if refused else {}
+        if logged.joined_existing:
+            args["joined"] = "1"
+        return redirect(url_for("servicerequests.receipt", tracking=logged.follow.tracking_number, **args))
+    # The types' questions, loaded with the types (every type's questions are in the page, for offline use).
+    db.session.scalars(sa.select(ServiceType).where(ServiceType.id.in_([t.id for t in types])).options(selectinload(ServiceType.attributes))).all()
+    event = checkin.event if checkin is not None else None
+    if event is not None and event.latitude is not None:
+        # At an event, the map opens on it: most reports are around the corner.
+        m = build_map(settings, center=(event.latitude, event.longitude), zoom=STREET_ZOOM)
+    else:
+        # Open on the whole city (its districts), so a tap anywhere in town is one gesture away.
+        m = build_map(settings, bounds=city_bounds(db.session))
     parts = render_parts(m, current_app.extensions["fieldops.assets"].url)
     return render(
         "servicerequests/new.html",
         types=types,
-        languages=LANGUAGES,
+        languages=list(RESIDENT_LANGUAGES.items()),
+        page_language=current_language(),
         map=parts,
-        channel="outreach" if current_user.role.value == "outreach" else "staff",
-        title="New request",
+        channel=_channel().value,
+        checkin=checkin,
+        checkin_json=checkin_json(checkin),
+        status_url_template=url_for("servicerequests.status", tracking="XXXX-XXXX", _external=True),
+        attr_prefix=ATTR_PREFIX,
+        title=_("New request"),
     )
+
+
+@bp.route("/requests/<tracking>/receipt")
+def receipt(tracking: str) -> Response:
+    """What staff show the resident after logging: the tracking number, big, and its QR code."""
+    req = duplicates.request_by_tracking(db.session, tracking)
+    url = status_url(req.tracking_number, req.resident_language)
+    return render(
+        "servicerequests/receipt.html",
+        req=req,
+        url=url,
+        qr=qr_svg(url, _("Status page for %(number)s", number=req.tracking_number)),
+        joined=request.args.get("joined") == "1",
+        refused=request.args.get("refused", ""),
+        title=_("Tracking number %(number)s", number=req.tracking_number),
+    )
+
+
+@bp.route("/api/requests/duplicates")
+def duplicate_candidates() -> Response:
+    """Open requests of the type near the point that the new report may duplicate (JSON, for the intake form)."""
+    code = request.args.get("service_type", "")
+    service_type = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == code))
+    if service_type is None:
+        raise NotFound(_("Unknown service type."))
+    lat, lon = _float("latitude", request.args), _float("longitude", request.args)
+    if lat is None or lon is None:
+        raise DomainError(_("Give a latitude and a longitude."))
+    found = duplicates.find_duplicates(db.session, service_type, lat, lon)
+    resp = current_app.response_class(
+        current_app.json.dumps(
+            {
+                "service_type": code,
+                "radius_m": service_type.duplicate_radius_m,
+                "window_hours": service_type.duplicate_window_hours,
+                "candidates": [duplicates.candidate_json(c) for c in found],
+            }
+        ),
+        mimetype="application/json",
+    )
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.route("/api/requests/open.json")
+def open_requests() -> Response:
+    """Open requests a new report could duplicate, for the tablet's offline check (kept by "Ready for offline")."""
+    resp = current_app.response_class(current_app.json.dumps(duplicates.open_requests_json(db.session)), mimetype="application/json")
+    resp.headers["Cache-Control"] = "private, no-cache"
+    return resp
+
+
+# --- the public status page --------------------------------------------------------------------------------------
+
+
+@bp.route("/status")
+@public
+def status_lookup() -> Response:
+    """Residents type the tracking number they were given."""
+    typed = request.args.get("tracking", "").strip()
+    error = None
+    if typed:
+        try:
+            found = duplicates.request_by_tracking(db.session, typed)
+        except NotFound:
+            error = _("We could not find a request with the tracking number %(number)s. Check the number and try again.", number=typed[:20])
+        else:
+            return redirect(url_for("servicerequests.status", tracking=found.tracking_number))
+    return render("servicerequests/status_lookup.html", typed=typed, error=error, title=_("Check a request"), status=404 if error else 200)
+
+
+@bp.route("/status/<tracking>")
+@public
+def status(tracking: str) -> Response:
+    try:
+        info = public_status(db.session, tracking)
+    except NotFound:
+        return render(
+            "servicerequests/status_lookup.html",
+            typed=tracking[:20],
+            error=_("We could not find a request with the tracking number %(number)s. Check the number and try again.", number=tracking[:20]),
+            title=_("Check a request"),
+            status=404,
+        )
+    resp = render("servicerequests/status.html", info=info, title=_("Request %(number)s", number=info.tracking_number))
+    # Public, but about one request at one moment: browsers revalidate, shared caches may not keep it.
+    resp.headers["Cache-Control"] = "private, no-cache"
+    return resp

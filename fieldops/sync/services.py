@@ -51,7 +51,8 @@ from fieldops.workorders.models import CLOSED_STATUSES, WorkOrder, WorkOrderStat
 S = WorkOrderStatus
 
 WORK_ORDER_KINDS = ("status", "close", "unable", "note", "photos")
-KINDS = (*WORK_ORDER_KINDS, "request")
+OUTREACH_KINDS = ("checkin", "residents")  # fieldops/outreach/services.py: apply_sync_action
+KINDS = (*WORK_ORDER_KINDS, "request", "visit", *OUTREACH_KINDS)
 MAX_PHOTOS = 20
 MAX_TEXT = 5000
 # Statuses a tablet may set with a plain "status" action; closing goes through "close"/"unable".
@@ -135,6 +136,18 @@ def apply_action(session: Session, settings: Settings, user: User, key: str, bod
     session.flush()
     if action.kind == "request":
         status, result = _new_request(session, user, key, action)
+    elif action.kind == "visit":
+        # A follow-up visit's outcome (fieldops/visits/sync.py); the visit's id travels in fields.visit_id.
+        from fieldops.visits.sync import apply_visit_action
+
+        status, result = apply_visit_action(
+            session, settings, user, key,
+            fields=action.fields, photo_ids=action.photo_ids, base_version=action.base_version, captured_at=action.captured_at, body=body,
+        )
+    elif action.kind in OUTREACH_KINDS:
+        from fieldops.outreach.services import apply_sync_action
+
+        status, result = 200, _ok(key, action, apply_sync_action(session, user, action.kind, action.fields, _clamp(action.captured_at, utcnow())))
     else:
         status, result = _work_order_action(session, settings, user, key, action, body)
     text = json.dumps(result, ensure_ascii=False)
@@ -496,11 +509,20 @@ def _new_request(session: Session, user: User, key: str, action: Action) -> tupl
         # Only another request can hold it: this key's own request would have been answered from the key table.
         if session.scalar(sa.select(ServiceRequest.id).where(ServiceRequest.tracking_number == tracking)) is not None:
             raise Conflict(f"Tracking number {tracking} is already used by another request; pick a new one and send again.")
-    req = requests.create_request(
+    # Outreach context (event, the type's questions, "add to the existing request"): fieldops/outreach/intake.py.
+    from fieldops.outreach import intake
+
+    logged = intake.log_request(
         session,
         user,
         service_type=service_type,
         channel=Channel(channel_value),
+        event=intake.event_for(session, f.get("event_id")),
+        attributes=f.get("attributes"),
+        duplicate_of=_text(f, "duplicate_of", 20, "existing request's tracking number"),
+        description_language=_text(f, "description_language", 8, "description's language"),
+        at=_clamp(action.captured_at, utcnow()),
+        source_key=key,
         description=_text(f, "description", MAX_TEXT),
         latitude=_opt_float(f, "latitude"),
         longitude=_opt_float(f, "longitude"),
@@ -510,12 +532,15 @@ def _new_request(session: Session, user: User, key: str, action: Action) -> tupl
         resident_email=_text(f, "resident_email", 254, "resident's email"),
         resident_language=_text(f, "resident_language", 8, "resident's language") or "en",
         contact_consent=consent,
-        created_at=_clamp(action.captured_at, utcnow()),
         tracking_number=tracking,
     )
+    req = logged.report
     _stamp_new_activity(session, key)
-    attached = photos.attach_photos(session, user, action.photo_ids, request_id=req.id, kind=PhotoKind.INTAKE, source_key=key)
+    # Photos of a report added to an existing request go to that request, where the crew will see them.
+    attached = photos.attach_photos(session, user, action.photo_ids, request_id=logged.follow.id, kind=PhotoKind.INTAKE, source_key=key)
     result = {"request_id": req.id, "tracking_number": req.tracking_number, "photos": len(attached)}
+    if logged.joined_existing:
+        result["added_to"] = logged.follow.tracking_number
     return 201, _ok(key, action, result, req=req)
 
 
@@ -626,4 +651,21 @@ def service_type_json(st: ServiceType) -> dict[str, Any]:
         "sla_hours": st.sla_hours,
         "requires_before_photo": st.requires_before_photo,
         "requires_after_photo": st.requires_after_photo,
+        # The intake form's questions and duplicate check, so the form works offline (fieldops/outreach/).
+        "keywords": st.keywords,
+        "duplicate_radius_m": st.duplicate_radius_m,
+        "duplicate_window_hours": st.duplicate_window_hours,
+        "attributes": [
+            {
+                "code": a.code,
+                "datatype": a.datatype.value,
+                "variable": a.variable,
+                "required": a.required,
+                "order": a.order,
+                "description": a.description,
+                "datatype_description": a.datatype_description,
+                "values": a.values,
+            }
+            for a in st.attributes
+        ],
     }

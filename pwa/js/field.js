@@ -10,6 +10,18 @@
   var READY_KEY = "fieldops.ready";
   var LABELS = { en_route: "En route", on_site: "On site", completed: "Completed", unable_to_complete: "Unable to complete", assigned: "Assigned", "new": "New", cancelled: "Cancelled" };
 
+  // The page's words for scripts, in its language (base.html: #fieldops-messages, fieldops/i18n.py JS_MESSAGES).
+  var MESSAGES = (function () {
+    var el = document.getElementById("fieldops-messages");
+    try { return el ? JSON.parse(el.textContent) : {}; } catch (e) { return {}; }
+  })();
+  function t(key, fallback, values) {
+    var text = MESSAGES[key] || fallback;
+    Object.keys(values || {}).forEach(function (k) { text = text.split("%(" + k + ")s").join(String(values[k])); });
+    return text;
+  }
+  window.fieldopsT = t;
+
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
 
@@ -58,9 +70,23 @@
       spec.fields.contact_consent = !!data.get("contact_consent");
       spec.fields.channel = form.dataset.channel || "staff";
       spec.fields.tracking_number = outbox.trackingNumber();
+      // Outreach context (intake.js keeps these inputs up to date): the event, the type's answers, a joined request.
+      var eventId = data.get("event_id");
+      if (eventId) { spec.fields.event_id = Number(eventId); spec.fields.channel = "outreach"; }
+      spec.fields.duplicate_of = (data.get("duplicate_of") || "").trim();
+      spec.fields.description_language = data.get("description_language") || "";
+      spec.fields.attributes = window.fieldopsIntake ? window.fieldopsIntake.answers(form) : {};
       data.getAll("photos").forEach(function (f) { if (f && f.size) spec.files.push({ file: f, kind: "intake" }); });
       var select = form.querySelector("select[name=service_type]");
       spec.label = "New request " + spec.fields.tracking_number + ": " + (select && select.selectedOptions[0] ? select.selectedOptions[0].textContent : spec.fields.service_type);
+      if (spec.fields.duplicate_of) spec.label += " → " + spec.fields.duplicate_of;
+    } else {
+      // Event actions ("checkin", "residents"): the form's hidden fields; ids and counts are numbers.
+      data.forEach(function (value, key) {
+        if (key === "csrf_token" || value instanceof File) return;
+        spec.fields[key] = (key === "event_id" || key === "count") ? Number(value) : value;
+      });
+      spec.label = form.dataset.label || kind;
     }
     return spec;
   }
@@ -85,8 +111,10 @@
     if (spec.kind === "unable" && !spec.fields.reason) return "Give the reason the job could not be completed.";
     if (spec.kind === "photos" && !spec.files.length) return "Choose at least one photo to upload.";
     if (spec.kind === "request") {
-      if (!spec.fields.service_type) return "Choose what the request is about.";
-      if (spec.fields.latitude == null && !spec.fields.address) return "Give a location: use GPS, tap the map, or type an address.";
+      if (!spec.fields.service_type) return t("choose_type", "Choose what the request is about.");
+      if (spec.fields.latitude == null && !spec.fields.address) return t("give_location", "Give a location: use GPS, tap the map, or type an address.");
+      var missingAnswer = window.fieldopsIntake ? window.fieldopsIntake.missing(form) : null;
+      if (missingAnswer) return missingAnswer;
     }
     return null;
   }
@@ -112,22 +140,26 @@
     }
     buttons.forEach(function (b) { b.disabled = false; });
     if (spec.kind === "request") {
-      showTracking(spec.fields.tracking_number);
+      // A report added to an existing request: the resident follows the existing request's number.
+      showTracking(spec.fields.duplicate_of || spec.fields.tracking_number, { joined: !!spec.fields.duplicate_of, language: spec.fields.resident_language });
       form.reset();
       clearPicker();
     } else {
       $all("textarea, input[type=file]", form).forEach(function (el) { el.value = ""; });
     }
-    flash(navigator.onLine ? "Saved on this tablet; sending now." : "Saved on this tablet. It will be sent when there is signal.", "success");
+    document.dispatchEvent(new CustomEvent("outbox:added", { detail: { spec: spec, form: form } }));
+    flash(navigator.onLine ? t("saved_sending", "Saved on this tablet; sending now.") : t("saved_offline", "Saved on this tablet. It will be sent when there is signal."), "success");
     applyPending();
   }, true);
 
-  function showTracking(number) {
+  function showTracking(number, opts) {
     var panel = $("[data-tracking-panel]");
     if (!panel) return;
     panel.hidden = false;
     $("[data-tracking-number]", panel).textContent = number;
-    $("[data-tracking-state]", panel).textContent = navigator.onLine ? "Sending to the city now." : "Saved on this tablet; it will be sent when there is signal. The number is already valid.";
+    $("[data-tracking-state]", panel).textContent = navigator.onLine ? t("tracking_sending", "Sending to the city now.") : t("tracking_offline", "Saved on this tablet; it will be sent when there is signal. The number is already valid.");
+    // The QR code and the intro line: intake.js (it knows the status page's address and the resident's language).
+    document.dispatchEvent(new CustomEvent("intake:tracking", { detail: { number: number, joined: !!(opts && opts.joined), language: opts && opts.language } }));
   }
 
   // ---------------------------------------------------------------- local view of pending changes
@@ -211,15 +243,18 @@
   var panelEl = $("#sync-panel");
 
   function describe(c, st) {
-    if (!c.total) return navigator.onLine ? "All changes sent" : "Offline · nothing waiting";
-    if (st.paused === "auth") return "Sign in to send (" + c.total + ")";
-    if (st.paused === "user") return "Waiting for its owner (" + c.total + ")";
+    if (!c.total) return navigator.onLine ? t("all_sent", "All changes sent") : t("offline_nothing", "Offline · nothing waiting");
+    if (st.paused === "auth") return t("sign_in_to_send", "Sign in to send (%(n)s)", { n: c.total });
+    if (st.paused === "user") return t("waiting_owner", "Waiting for its owner (%(n)s)", { n: c.total });
     var waiting = c.pending;
     var parts = [];
-    var where = !navigator.onLine ? "Offline · " : (st.lastResult === "offline" ? "Server unreachable · " : "");
-    if (waiting) parts.push(where + (where ? "pending sync (" : "Pending sync (") + waiting + ")");
-    if (c.attention) parts.push("needs attention (" + c.attention + ")");
-    if (c.conflict) parts.push("conflict (" + c.conflict + ")");
+    if (waiting) {
+      if (!navigator.onLine) parts.push(t("offline_pending", "Offline · pending sync (%(n)s)", { n: waiting }));
+      else if (st.lastResult === "offline") parts.push(t("unreachable_pending", "Server unreachable · pending sync (%(n)s)", { n: waiting }));
+      else parts.push(t("pending_sync", "Pending sync (%(n)s)", { n: waiting }));
+    }
+    if (c.attention) parts.push(t("needs_attention", "needs attention (%(n)s)", { n: c.attention }));
+    if (c.conflict) parts.push(t("conflict", "conflict (%(n)s)", { n: c.conflict }));
     return parts.join(" · ");
   }
 
@@ -310,10 +345,10 @@
     var info = readyInfo();
     if (info && info.userId === userId) {
       var when = new Date(info.at);
-      el.textContent = "Ready for offline · refreshed " + when.toLocaleString([], { weekday: "short", hour: "numeric", minute: "2-digit" }) + " (" + info.pages + " pages)";
+      el.textContent = t("ready_at", "Ready for offline · refreshed %(when)s (%(pages)s pages)", { when: when.toLocaleString(document.documentElement.lang || [], { weekday: "short", hour: "numeric", minute: "2-digit" }), pages: info.pages });
       el.dataset.readyAt = info.at;
     } else {
-      el.textContent = "Not ready for offline yet";
+      el.textContent = t("not_ready", "Not ready for offline yet");
       delete el.dataset.readyAt;
     }
   }
@@ -321,7 +356,7 @@
   async function getReady() {
     if (!userId || !window.caches || !navigator.onLine) return null;
     var button = $("[data-get-ready]");
-    if (button) { button.disabled = true; button.textContent = "Getting ready…"; }
+    if (button) { button.disabled = true; button.textContent = t("getting_ready", "Getting ready…"); }
     try {
       if (navigator.storage && navigator.storage.persist) {
         // Ask the browser not to evict the outbox and caches under storage pressure.
@@ -350,7 +385,7 @@
       if (el) el.textContent = "Could not get ready for offline (" + e.message + "); will try again.";
       return null;
     } finally {
-      if (button) { button.disabled = false; button.textContent = "Ready for offline"; }
+      if (button) { button.disabled = false; button.textContent = t("ready_button", "Ready for offline"); }
     }
   }
   window.fieldopsGetReady = getReady;
@@ -375,6 +410,7 @@
     pickerForm.elements.longitude.value = lon.toFixed(6);
     var status = $("[data-location-status]", pickerForm);
     if (status) status.textContent = how + ": " + lat.toFixed(5) + ", " + lon.toFixed(5);
+    pickerForm.dispatchEvent(new CustomEvent("location:set", { bubbles: true, detail: { lat: lat, lon: lon, how: how } }));
     if (pickerMap) {
       if (!pickerMarker) pickerMarker = L.marker([lat, lon]).addTo(pickerMap);
       else pickerMarker.setLatLng([lat, lon]);
@@ -383,25 +419,29 @@
   }
   function clearPicker() {
     if (pickerMarker && pickerMap) { pickerMap.removeLayer(pickerMarker); pickerMarker = null; }
+    // Hidden inputs keep their value through form.reset(): clear the point so the next report does not inherit it.
+    if (pickerForm) { pickerForm.elements.latitude.value = ""; pickerForm.elements.longitude.value = ""; }
     var status = pickerForm && $("[data-location-status]", pickerForm);
-    if (status) status.textContent = "No location yet.";
+    if (status) status.textContent = t("no_location", "No location yet.");
   }
   window.fieldopsPicker = {
     attach: function (map, form) {
       pickerMap = map; pickerForm = form;
-      map.on("click", function (e) { setLocation(e.latlng.lat, e.latlng.lng, "Map"); });
+      map.on("click", function (e) { setLocation(e.latlng.lat, e.latlng.lng, t("map_point", "Map")); });
       var gps = $("[data-use-gps]", form);
       if (gps) gps.addEventListener("click", function () {
         var status = $("[data-location-status]", form);
-        if (!navigator.geolocation) { status.textContent = "This device has no GPS; tap the map or type an address."; return; }
-        status.textContent = "Finding your location…";
+        if (!navigator.geolocation) { status.textContent = t("no_gps", "This device has no GPS; tap the map or type an address."); return; }
+        status.textContent = t("finding_location", "Finding your location…");
         navigator.geolocation.getCurrentPosition(
-          function (pos) { setLocation(pos.coords.latitude, pos.coords.longitude, "GPS (±" + Math.round(pos.coords.accuracy) + " m)"); },
-          function (err) { status.textContent = "No GPS fix (" + err.message + "); tap the map or type an address."; },
+          function (pos) { setLocation(pos.coords.latitude, pos.coords.longitude, t("gps_fix", "GPS (±%(metres)s m)", { metres: Math.round(pos.coords.accuracy) })); },
+          function (err) { status.textContent = t("no_fix", "No GPS fix (%(error)s); tap the map or type an address.", { error: err.message }); },
           { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
         );
       });
     },
-    set: setLocation
+    set: setLocation,
+    clear: clearPicker,
+    map: function () { return pickerMap; }
   };
 })();

@@ -36,7 +36,10 @@ def test_intake_without_javascript_saves_the_request_and_its_good_photos(session
     )
     html = resp.get_data(as_text=True)
     req = session.scalar(sa.select(ServiceRequest))
-    assert f"Tracking number: {req.tracking_number}" in html and "notes.txt" in html
+    # The receipt: the tracking number, big, with the QR code of the public status page (in the resident's language).
+    assert resp.request.path == f"/requests/{req.tracking_number}/receipt"
+    assert f'data-tracking-number>{req.tracking_number}<' in html and "notes.txt" in html
+    assert "<svg" in html and f"/status/{req.tracking_number}?lang=pt" in html
     assert (req.channel, req.resident_language, req.district.code) == (Channel.OUTREACH, "pt", "6")
     photos = session.scalars(sa.select(Photo).where(Photo.request_id == req.id)).all()
     assert [p.kind for p in photos] == [PhotoKind.INTAKE]

@@ -113,5 +113,9 @@ def test_catalog_json_lists_active_service_types(tablet, session, city) -> None:
             "sla_hours": 48,
             "requires_before_photo": False,
             "requires_after_photo": True,
+            "keywords": "",
+            "duplicate_radius_m": 50,
+            "duplicate_window_hours": 168,
+            "attributes": [],
         }
     ]

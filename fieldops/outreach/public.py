@@ -1,0 +1,99 @@
+"""What anyone holding a tracking number may see: the public status of a request, with nobody's personal data.
+
+Shown: the service type, open/closed, when it was reported, last changed and closed, the district (ward),
+the public closure note, and a timeline built from the history's verbs only (never its free-text summaries,
+which can name staff or residents). Not shown: the resident's name, phone, email, device, the description
+(the resident's own words may identify them), the exact address or point, staff and crew names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from fieldops.activity.models import Activity
+from fieldops.outreach.duplicates import request_by_tracking, root_request
+from fieldops.servicerequests.models import RequestStatus, ServiceRequest
+
+# History verbs a resident may see, in the words they see them (lazy: translated when the page renders).
+PUBLIC_STEPS = {
+    "request:created": _l("Reported"),
+    "workorder:created": _l("Scheduled for a city crew"),
+    "status:en_route": _l("Crew on the way"),
+    "status:on_site": _l("Crew at the location"),
+    "status:completed": _l("Work completed"),
+    "status:unable_to_complete": _l("The crew could not finish; the city is reviewing the request"),
+    "status:cancelled": _l("Work order cancelled"),
+    "request:duplicate_added": _l("Another resident reported the same problem"),
+    "request:duplicate": _l("Added to an existing request"),
+    "request:transferred": _l("Passed to another department"),
+    "request:closed": _l("Closed"),
+    "request:reopened": _l("Reopened"),
+    "visit:completed": _l("Follow-up visit made"),
+}
+
+
+@dataclass(frozen=True)
+class Step:
+    at: dt.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    """A request as the public status page shows it."""
+
+    tracking_number: str
+    service_name: str
+    department_name: str
+    is_open: bool
+    reported_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    district_name: str | None
+    closure_note: str
+    reports: int
+    # Set when this report was added to another request: the number to follow instead.
+    follow_tracking_number: str | None = None
+    steps: list[Step] = field(default_factory=list)
+
+
+def public_status(session: Session, tracking_number: str) -> PublicStatus:
+    """The public view of a request by tracking number (NotFound if there is none)."""
+    req = request_by_tracking(session, tracking_number)
+    follow = root_request(req) if req.duplicate_of_id is not None else None
+    steps = _steps(session, req)
+    reports = 1 + (
+        session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest).where(ServiceRequest.duplicate_of_id == req.id)) or 0
+    )
+    note = req.closure_reason if req.status == RequestStatus.CLOSED and follow is None else ""
+    return PublicStatus(
+        tracking_number=req.tracking_number,
+        service_name=req.service_type.name,
+        department_name=req.department.name if req.department is not None else req.service_type.department.name,
+        is_open=req.status == RequestStatus.OPEN,
+        reported_at=req.created_at,
+        updated_at=max([req.updated_at, *(s.at for s in steps)]),
+        closed_at=req.closed_at,
+        district_name=req.district.name if req.district is not None else None,
+        closure_note=note,
+        reports=reports,
+        follow_tracking_number=follow.tracking_number if follow is not None else None,
+        steps=steps,
+    )
+
+
+def _steps(session: Session, req: ServiceRequest) -> list[Step]:
+    entries = session.execute(
+        sa.select(Activity.verb, Activity.created_at)
+        .where(Activity.request_id == req.id, Activity.verb.in_(list(PUBLIC_STEPS)))
+        .order_by(Activity.created_at, Activity.id)
+    ).all()
+    steps = [Step(at, str(PUBLIC_STEPS[verb])) for verb, at in entries]
+    if req.status == RequestStatus.CLOSED and req.closed_at is not None and not any(v in ("request:closed", "request:duplicate") for v, _ in entries):
+        steps.append(Step(req.closed_at, str(PUBLIC_STEPS["request:closed"])))
+    return steps

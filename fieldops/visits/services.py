@@ -1,0 +1,513 @@
+"""Follow-up visits: planned after closure by the service type's policy, or by hand; recorded at the door.
+
+Who visits: outreach staff and supervisors. A visit assigned to someone is theirs; an unassigned one is open to
+every outreach worker. "My visits" lists the pending visits due by the end of today (city time) that are
+assigned to me or to nobody; supervisors may also list everyone's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from fieldops.accounts.models import Role, User
+from fieldops.activity import services as activity
+from fieldops.activity.models import Activity
+from fieldops.catalog.models import FollowUpPolicy, ServiceType
+from fieldops.db import utcnow
+from fieldops.errors import Conflict, DomainError, Forbidden, NotFound
+from fieldops.photos import services as photos
+from fieldops.photos.models import Photo, PhotoKind
+from fieldops.servicerequests.models import Channel, ServiceRequest
+from fieldops.servicerequests.services import create_request
+from fieldops.settings import Settings
+from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitReason, VisitStatus
+from fieldops.workorders.models import WorkOrder, WorkOrderStatus
+
+# Not-home attempts before the visitor leaves a card and the visit is closed (override per deployment through
+# Settings.extra["visit_max_attempts"]).
+MAX_NOT_HOME_ATTEMPTS = 3
+MAX_COMMENTS = 5000
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,4})?$|^other$")
+RESOLUTION_WORDS = {Resolution.YES: "resolved", Resolution.PARTLY: "partly resolved", Resolution.NO: "not resolved"}
+
+
+@dataclasses.dataclass(frozen=True)
+class OutcomeResult:
+    """What recording an outcome did: the visit, and the follow-on request it opened (if any)."""
+
+    visit: FollowUpVisit
+    follow_on: ServiceRequest | None
+    closed: bool
+
+
+# --- who --------------------------------------------------------------------------------------------------------
+
+
+def is_visitor(user: User) -> bool:
+    """Outreach staff and supervisors make follow-up visits."""
+    return user.has_role(Role.OUTREACH, Role.SUPERVISOR)
+
+
+def may_record(user: User, visit: FollowUpVisit) -> bool:
+    """Supervisors, the visit's assignee, or any outreach worker when nobody is assigned."""
+    if user.has_role(Role.SUPERVISOR):
+        return True
+    return user.has_role(Role.OUTREACH) and visit.assigned_to_id in (None, user.id)
+
+
+def get_visit(session: Session, user: User, visit_id: int) -> FollowUpVisit:
+    """Load a visit the user may see (outreach: theirs or unassigned; supervisors: all), or raise."""
+    visit = session.get(
+        FollowUpVisit,
+        visit_id,
+        options=[joinedload(FollowUpVisit.request).joinedload(ServiceRequest.service_type), joinedload(FollowUpVisit.assigned_to)],
+    )
+    if visit is None or not is_visitor(user):
+        raise NotFound(f"There is no follow-up visit {visit_id}.")
+    if not may_record(user, visit) and visit.status == VisitStatus.PENDING:
+        raise Forbidden("This follow-up visit is assigned to someone else.")
+    return visit
+
+
+def outreach_staff(session: Session) -> list[User]:
+    """Active people who can be given visits (outreach staff first, then supervisors), by name."""
+    users = session.scalars(
+        sa.select(User).where(User.active.is_(True), User.role.in_([Role.OUTREACH, Role.SUPERVISOR])).order_by(User.full_name)
+    )
+    return sorted(users, key=lambda u: (u.role != Role.OUTREACH, u.full_name))
+
+
+# --- planning ---------------------------------------------------------------------------------------------------
+
+
+def sampled_for_followup(request_id: int, percent: int) -> bool:
+    """A fair, repeatable draw: the same request always gets the same answer (replays never change it)."""
+    if percent <= 0:
+        return False
+    if percent >= 100:
+        return True
+    digest = hashlib.sha256(f"fieldops-followup:{request_id}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") % 10_000 < percent * 100
+
+
+def wants_followup(service_type: ServiceType, request_id: int) -> bool:
+    """Whether the service type's policy asks for a follow-up visit to this request."""
+    if service_type.followup_policy == FollowUpPolicy.ALWAYS:
+        return True
+    if service_type.followup_policy == FollowUpPolicy.SAMPLE:
+        return sampled_for_followup(request_id, service_type.followup_sample_percent)
+    return False
+
+
+def _completed_job(req: ServiceRequest) -> WorkOrder | None:
+    done = [wo for wo in req.work_orders if wo.status == WorkOrderStatus.COMPLETED]
+    return max(done, key=lambda wo: (wo.completed_at or wo.updated_at, wo.id)) if done else None
+
+
+def schedule_after_closure(session: Session, req: ServiceRequest, now: dt.datetime) -> FollowUpVisit | None:
+    """Plan the policy's follow-up visit for a request whose work was just completed (at most one per request)."""
+    st = req.service_type
+    if not wants_followup(st, req.id):
+        return None
+    # Once per request, whatever happens later (reopened and closed again, a replayed sync).
+    already = session.scalar(
+        sa.select(FollowUpVisit.id).where(FollowUpVisit.request_id == req.id, FollowUpVisit.reason == VisitReason.POLICY).limit(1)
+    )
+    if already is not None:
+        return None
+    closed_at = req.closed_at or now
+    job = _completed_job(req)
+    visit = FollowUpVisit(
+        request_id=req.id,
+        work_order_id=job.id if job is not None else None,
+        reason=VisitReason.POLICY,
+        status=VisitStatus.PENDING,
+        due_at=closed_at + dt.timedelta(hours=st.followup_delay_hours),
+        language=req.resident_language or "en",
+        created_at=now,
+    )
+    session.add(visit)
+    session.flush()
+    why = "every request" if st.followup_policy == FollowUpPolicy.ALWAYS else f"a {st.followup_sample_percent}% sample"
+    activity.record(
+        session,
+        request_id=req.id,
+        work_order_id=visit.work_order_id,
+        actor=None,
+        verb="visit:planned",
+        summary=f"Follow-up visit #{visit.id} planned {st.followup_delay_hours} h after closure ({st.name}: {why})",
+        detail={"visit_id": visit.id, "due_at": visit.due_at.isoformat(), "policy": st.followup_policy.value},
+        at=now,
+    )
+    return visit
+
+
+def add_visit(
+    session: Session,
+    user: User,
+    req: ServiceRequest,
+    *,
+    due_at: dt.datetime | None = None,
+    assignee: User | None = None,
+    now: dt.datetime | None = None,
+) -> FollowUpVisit:
+    """A supervisor adds a follow-up visit by hand (any request, any number of times)."""
+    if not user.has_role(Role.SUPERVISOR):
+        raise Forbidden("Only supervisors can add follow-up visits.")
+    if assignee is not None and not is_visitor(assignee):
+        raise DomainError(f"{assignee.full_name} does not make follow-up visits (outreach staff and supervisors do).")
+    now = now or utcnow()
+    job = _completed_job(req) or (req.work_orders[-1] if req.work_orders else None)
+    visit = FollowUpVisit(
+        request_id=req.id,
+        work_order_id=job.id if job is not None else None,
+        reason=VisitReason.MANUAL,
+        status=VisitStatus.PENDING,
+        due_at=due_at or now,
+        assigned_to_id=assignee.id if assignee is not None else None,
+        language=req.resident_language or "en",
+        created_by_id=user.id,
+        created_at=now,
+    )
+    session.add(visit)
+    session.flush()
+    who = f", assigned to {assignee.full_name}" if assignee is not None else ""
+    activity.record(
+        session,
+        request_id=req.id,
+        work_order_id=visit.work_order_id,
+        actor=user,
+        verb="visit:added",
+        summary=f"Follow-up visit #{visit.id} added by hand{who}",
+        detail={"visit_id": visit.id, "due_at": visit.due_at.isoformat(), "assignee_id": visit.assigned_to_id},
+        at=now,
+    )
+    return visit
+
+
+def assign_visit(session: Session, user: User, visit: FollowUpVisit, assignee: User | None) -> FollowUpVisit:
+    """A supervisor gives a pending visit to someone, or back to the shared list (None)."""
+    if not user.has_role(Role.SUPERVISOR):
+        raise Forbidden("Only supervisors can assign follow-up visits.")
+    if visit.status != VisitStatus.PENDING:
+        raise DomainError(f"Follow-up visit #{visit.id} is {visit.status.value}; only pending visits can be assigned.")
+    if assignee is not None and not is_visitor(assignee):
+        raise DomainError(f"{assignee.full_name} does not make follow-up visits (outreach staff and supervisors do).")
+    new_id = assignee.id if assignee is not None else None
+    if visit.assigned_to_id == new_id:
+        return visit
+    visit.assigned_to = assignee
+    visit.assigned_to_id = new_id
+    activity.record(
+        session,
+        request_id=visit.request_id,
+        work_order_id=visit.work_order_id,
+        actor=user,
+        verb="visit:assigned",
+        summary=f"Follow-up visit #{visit.id} assigned to {assignee.full_name if assignee else 'any outreach worker'}",
+        detail={"visit_id": visit.id, "assignee_id": new_id},
+    )
+    session.flush()
+    return visit
+
+
+def cancel_visit(session: Session, user: User, visit: FollowUpVisit, reason: str = "") -> FollowUpVisit:
+    """A supervisor cancels a pending visit (e.g. the resident asked not to be visited)."""
+    if not user.has_role(Role.SUPERVISOR):
+        raise Forbidden("Only supervisors can cancel follow-up visits.")
+    if visit.status != VisitStatus.PENDING:
+        raise DomainError(f"Follow-up visit #{visit.id} is {visit.status.value}; only pending visits can be cancelled.")
+    visit.status = VisitStatus.CANCELLED
+    visit.completed_at = utcnow()
+    reason = reason.strip()[:MAX_COMMENTS]
+    activity.record(
+        session,
+        request_id=visit.request_id,
+        work_order_id=visit.work_order_id,
+        actor=user,
+        verb="visit:cancelled",
+        summary=f"Follow-up visit #{visit.id} cancelled" + (f": {reason}" if reason else ""),
+        detail={"visit_id": visit.id},
+    )
+    session.flush()
+    return visit
+
+
+# --- lists ------------------------------------------------------------------------------------------------------
+
+
+def end_of_local_day(at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """The first instant of the next calendar day in the city, as UTC."""
+    local = at.astimezone(zone)
+    nxt = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(0, 0), tzinfo=zone)
+    return nxt.astimezone(dt.UTC)
+
+
+def _visit_options() -> list[object]:
+    return [
+        joinedload(FollowUpVisit.request).joinedload(ServiceRequest.service_type),
+        joinedload(FollowUpVisit.request).joinedload(ServiceRequest.district),
+        joinedload(FollowUpVisit.assigned_to),
+        joinedload(FollowUpVisit.work_order),
+    ]
+
+
+def my_visits(session: Session, user: User, *, due_before: dt.datetime, everyone: bool = False) -> list[FollowUpVisit]:
+    """Pending visits due before `due_before`, assigned to the user or to nobody (everyone's: supervisors), soonest due first."""
+    if not is_visitor(user):
+        raise Forbidden("Follow-up visits are made by outreach staff and supervisors.")
+    if everyone and not user.has_role(Role.SUPERVISOR):
+        raise Forbidden("Only supervisors can list everyone's visits.")
+    stmt = sa.select(FollowUpVisit).where(FollowUpVisit.status == VisitStatus.PENDING, FollowUpVisit.due_at < due_before)
+    if not everyone:
+        stmt = stmt.where(sa.or_(FollowUpVisit.assigned_to_id == user.id, FollowUpVisit.assigned_to_id.is_(None)))
+    stmt = stmt.options(*_visit_options()).order_by(FollowUpVisit.due_at, FollowUpVisit.id)
+    return list(session.scalars(stmt).unique())
+
+
+def upcoming_count(session: Session, user: User, *, after: dt.datetime) -> int:
+    """Pending visits for the user (or nobody) that become due after `after` (shown as "coming up")."""
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(FollowUpVisit)
+        .where(
+            FollowUpVisit.status == VisitStatus.PENDING,
+            FollowUpVisit.due_at >= after,
+            sa.or_(FollowUpVisit.assigned_to_id == user.id, FollowUpVisit.assigned_to_id.is_(None)),
+        )
+    ) or 0
+
+
+def visits_for_request(session: Session, req: ServiceRequest) -> list[FollowUpVisit]:
+    """A request's follow-up visits, oldest first."""
+    stmt = (
+        sa.select(FollowUpVisit)
+        .where(FollowUpVisit.request_id == req.id)
+        .options(joinedload(FollowUpVisit.assigned_to), joinedload(FollowUpVisit.follow_on_request))
+        .order_by(FollowUpVisit.created_at, FollowUpVisit.id)
+    )
+    return list(session.scalars(stmt).unique())
+
+
+def visit_of_follow_on(session: Session, req: ServiceRequest) -> FollowUpVisit | None:
+    """The visit that opened this request as follow-on work, if it was one."""
+    return session.scalar(sa.select(FollowUpVisit).where(FollowUpVisit.follow_on_request_id == req.id).limit(1))
+
+
+def photos_for_visit(session: Session, visit: FollowUpVisit) -> list[Photo]:
+    """Photos taken at the visit, in the order they were added."""
+    return list(session.scalars(sa.select(Photo).where(Photo.visit_id == visit.id).order_by(Photo.created_at, Photo.id)))
+
+
+def offline_pages(session: Session, user: User, *, now: dt.datetime | None = None, max_visits: int = 200) -> list[str]:
+    """'My visits' and each visit page the user may need without signal in the next 24 hours."""
+    if not is_visitor(user):
+        return []
+    now = now or utcnow()
+    # 24 h ahead covers "due by the end of today" in any time zone without needing the city's zone here.
+    visits = my_visits(session, user, due_before=now + dt.timedelta(hours=24))[:max_visits]
+    return ["/visits"] + [f"/visits/{v.id}" for v in visits]
+
+
+# --- at the door ------------------------------------------------------------------------------------------------
+
+
+def next_attempt_due(at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    """Not home: try again from the start of the next day (city time), so it leaves today's list."""
+    return end_of_local_day(at, zone)
+
+
+def clean_language(value: str | None) -> str:
+    """A short language code (en, es, pt-br, other); anything else is refused."""
+    lang = (value or "en").strip().lower()
+    if not LANGUAGE_RE.match(lang) or len(lang) > 8:
+        raise DomainError(f"“{value}” is not a language code.")
+    return lang
+
+
+def record_outcome(
+    session: Session,
+    user: User,
+    visit: FollowUpVisit,
+    *,
+    outcome: VisitOutcome,
+    zone: ZoneInfo,
+    resolved: Resolution | None = None,
+    satisfaction: int | None = None,
+    comments: str = "",
+    language: str = "en",
+    photo_ids: Sequence[str] = (),
+    now: dt.datetime | None = None,
+    max_attempts: int = MAX_NOT_HOME_ATTEMPTS,
+    source_key: str | None = None,
+) -> OutcomeResult:
+    """Record what happened at the door; "no"/"partly" opens a linked follow-on request, not home retries then leaves a card."""
+    now = now or utcnow()
+    if not may_record(user, visit):
+        raise Forbidden("This follow-up visit is assigned to someone else.")
+    if visit.status != VisitStatus.PENDING:
+        raise Conflict(f"Follow-up visit #{visit.id} was already recorded ({visit.status.value}).")
+    comments = (comments or "").strip()
+    if len(comments) > MAX_COMMENTS:
+        raise DomainError(f"The comments are too long (at most {MAX_COMMENTS} characters).")
+    language = clean_language(language)
+    req = visit.request
+    follow_on: ServiceRequest | None = None
+
+    if outcome == VisitOutcome.REACHED:
+        if resolved is None:
+            raise DomainError("Ask whether the problem is fixed: yes, partly or no.")
+        if satisfaction is not None and not 1 <= satisfaction <= 5:
+            raise DomainError("Satisfaction is a number from 1 to 5.")
+    elif outcome in (VisitOutcome.NOT_HOME, VisitOutcome.LEFT_CARD):
+        # Nobody answered: no questions were asked, so no answers may be stored.
+        resolved, satisfaction = None, None
+    else:  # pragma: no cover - the enum has no other members
+        raise DomainError(f"Unknown outcome {outcome!r}.")
+
+    visit.attempts += 1
+    visit.last_attempt_at = now
+    visit.comments = comments
+    visit.language = language
+    if user.has_role(Role.OUTREACH) and visit.assigned_to_id is None:
+        visit.assigned_to_id = user.id  # who knocked, for the record and for the next attempt
+
+    if outcome == VisitOutcome.REACHED:
+        visit.outcome = VisitOutcome.REACHED
+        visit.resolved = resolved
+        visit.satisfaction = satisfaction
+        visit.status = VisitStatus.DONE
+        visit.completed_at = now
+        assert resolved is not None
+        said = f"resident reached, {RESOLUTION_WORDS[resolved]}"
+        if satisfaction is not None:
+            said += f", satisfaction {satisfaction}/5"
+        verb = "visit:done"
+    elif outcome == VisitOutcome.LEFT_CARD or visit.attempts >= max_attempts:
+        visit.outcome = VisitOutcome.LEFT_CARD
+        visit.status = VisitStatus.DONE
+        visit.completed_at = now
+        said = f"nobody home (attempt {visit.attempts}), left a card; visit closed"
+        verb = "visit:left_card"
+    else:
+        visit.outcome = VisitOutcome.NOT_HOME
+        visit.due_at = max(visit.due_at, next_attempt_due(now, zone))
+        said = f"nobody home (attempt {visit.attempts} of {max_attempts}); will try again"
+        verb = "visit:not_home"
+
+    if comments:
+        said += f". Comments: {comments}"
+    activity.record(
+        session,
+        request_id=req.id,
+        work_order_id=visit.work_order_id,
+        actor=user,
+        verb=verb,
+        summary=f"Follow-up visit #{visit.id}: {said}",
+        detail={
+            "visit_id": visit.id,
+            "outcome": visit.outcome.value if visit.outcome else None,
+            "resolved": resolved.value if resolved else None,
+            "satisfaction": satisfaction,
+            "attempt": visit.attempts,
+            "language": language,
+        },
+        source_key=source_key,
+        at=now,
+    )
+    if photo_ids:
+        attach_visit_photos(session, user, visit, photo_ids, source_key=source_key)
+    if visit.outcome == VisitOutcome.REACHED and resolved in (Resolution.NO, Resolution.PARTLY):
+        follow_on = _open_follow_on(session, user, visit, now, source_key)
+    session.flush()
+    return OutcomeResult(visit=visit, follow_on=follow_on, closed=visit.status == VisitStatus.DONE)
+
+
+def attach_visit_photos(
+    session: Session, user: User, visit: FollowUpVisit, photo_ids: Sequence[str], *, source_key: str | None = None
+) -> list[Photo]:
+    """Attach the user's staged photos to the visit (and its request); already attached there is a no-op."""
+    attached = photos.attach_photos(session, user, photo_ids, request_id=visit.request_id, kind=PhotoKind.VISIT, source_key=source_key)
+    for photo in attached:
+        if photo.visit_id not in (None, visit.id):
+            raise DomainError(f"Photo {photo.id} belongs to another visit.")
+        photo.visit_id = visit.id
+    return attached
+
+
+def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.datetime, source_key: str | None) -> ServiceRequest:
+    """The reopened work: a new request linked to the original, with its own SLA, into triage like any other."""
+    original = visit.request
+    assert visit.resolved is not None
+    words = RESOLUTION_WORDS[visit.resolved]
+    parts = [f"Follow-up visit #{visit.id} found the problem {words} after the work on {original.tracking_number}."]
+    if visit.comments:
+        parts.append(f"Resident ({visit.language}): {visit.comments}")
+    if original.description:
+        parts.append(f"Originally reported: {original.description}")
+    follow_on = create_request(
+        session,
+        user,
+        service_type=original.service_type,
+        channel=Channel.STAFF,
+        description="\n".join(parts),
+        latitude=original.latitude,
+        longitude=original.longitude,
+        address=original.address,
+        # The same resident: the department may need to call back; contact stays private as on the original.
+        resident_name=original.resident_name,
+        resident_phone=original.resident_phone,
+        resident_email=original.resident_email,
+        resident_language=original.resident_language,
+        contact_consent=original.contact_consent,
+        created_at=now,
+        parent=original,
+    )
+    if source_key is not None:
+        # create_request wrote its history entry without the sync key; it is still pending, so it can be stamped.
+        for obj in session.new:
+            if isinstance(obj, Activity) and obj.request_id == follow_on.id and obj.source_key is None:
+                obj.source_key = source_key
+    visit.follow_on_request_id = follow_on.id
+    visit.follow_on_request = follow_on
+    activity.record(
+        session,
+        request_id=original.id,
+        work_order_id=visit.work_order_id,
+        actor=user,
+        verb="visit:follow_on",
+        summary=f"Follow-up visit: {words} → follow-on {follow_on.tracking_number}",
+        detail={"visit_id": visit.id, "follow_on_id": follow_on.id, "follow_on_tracking_number": follow_on.tracking_number},
+        source_key=source_key,
+        at=now,
+    )
+    activity.record(
+        session,
+        request_id=follow_on.id,
+        actor=user,
+        verb="visit:follow_on_of",
+        summary=f"Opened because follow-up visit #{visit.id} found {original.tracking_number} {words}",
+        detail={"visit_id": visit.id, "parent_id": original.id, "parent_tracking_number": original.tracking_number},
+        source_key=source_key,
+        at=now,
+    )
+    return follow_on
+
+
+def max_attempts(settings: Settings) -> int:
+    """The not-home retry limit: Settings.extra["visit_max_attempts"] if set, else MAX_NOT_HOME_ATTEMPTS."""
+    value = settings.extra.get("visit_max_attempts")
+    if value is None:
+        return MAX_NOT_HOME_ATTEMPTS
+    try:
+        return max(1, int(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return MAX_NOT_HOME_ATTEMPTS

@@ -1,0 +1,338 @@
+"""Follow-up visits: 'My visits' (list + map in a suggested order), the doorstep form, supervisors' hand edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from branca.element import MacroElement
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from flask_login import current_user
+from folium.template import Template
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from fieldops import get_settings
+from fieldops.accounts.models import Role, User
+from fieldops.db import utcnow
+from fieldops.errors import DomainError, NotFound
+from fieldops.extensions import db
+from fieldops.i18n import LANGUAGES
+from fieldops.maps.builder import build_map, render_parts
+from fieldops.photos import services as photos
+from fieldops.photos.models import PhotoKind
+from fieldops.servicerequests.models import ServiceRequest
+from fieldops.visits import routing, services
+from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitStatus
+from fieldops.web.access import roles_required
+from fieldops.web.htmx import render
+from fieldops.workorders import services as workorders
+
+bp = Blueprint("visits", __name__)
+
+# Languages the conversation can be held in: those with question translations, and "other" (questions in English).
+VISIT_LANGUAGES: dict[str, str] = {**LANGUAGES, "other": "Other"}
+
+# Said to the resident, so shown in the visit's language (not the visitor's): see _questions().
+QUESTIONS = {
+    "intro": lazy_gettext("Hello, I work for the city. You reported a problem here and our crew has worked on it. May I ask you three short questions?"),
+    "resolved": lazy_gettext("Is the problem fixed now?"),
+    "yes": lazy_gettext("Yes"),
+    "partly": lazy_gettext("Partly"),
+    "no": lazy_gettext("No"),
+    "satisfaction": lazy_gettext("How satisfied are you with how the city handled it?"),
+    "scale": lazy_gettext("1 = very unsatisfied, 5 = very satisfied"),
+    "comments": lazy_gettext("Is there anything else you would like to tell us?"),
+    "thanks": lazy_gettext("Thank you for your time."),
+}
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(get_settings().timezone)
+
+
+def _questions() -> dict[str, dict[str, str]]:
+    """The resident-facing questions in every language we have, so the page can switch offline."""
+    texts = {}
+    for code in LANGUAGES:
+        with force_locale(code):
+            texts[code] = {k: str(v) for k, v in QUESTIONS.items()}
+    texts["other"] = texts["en"]
+    return texts
+
+
+def _safe_next(value: str | None, default: str) -> str:
+    # Only a path on this site: never an open redirect.
+    if value and value.startswith("/") and not value.startswith("//") and not urlsplit(value).netloc:
+        return value
+    return default
+
+
+def request_url(request_id: int) -> str | None:
+    """The staff page of a request if the app has one (the dispatch feature), else None."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == "/requests/<int:request_id>" and "GET" in (rule.methods or ()):
+            return url_for(rule.endpoint, request_id=request_id)
+    return None
+
+
+def _start_point() -> tuple[float, float] | None:
+    raw = request.args.get("from", "").strip()
+    if not raw:
+        return None
+    try:
+        lat, lon = (float(v) for v in raw.split(","))
+    except ValueError as exc:
+        raise DomainError(_("The start point must be “latitude,longitude”.")) from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise DomainError(_("The start point must be “latitude,longitude”."))
+    return lat, lon
+
+
+class VisitRoute(MacroElement):  # type: ignore[misc]
+    """Numbered stops joined by the suggested route, drawn in the browser by pwa/js/visits.js."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = fieldopsVisits.route({{ this._parent.get_name() }}, {{ this.payload }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, stops: list[dict[str, Any]], start: tuple[float, float] | None) -> None:
+        super().__init__()
+        self._name = "VisitRoute"
+        data = {"stops": stops, "start": list(start) if start else None}
+        # Escape "</" so an address can never close the surrounding <script>.
+        self.payload = Markup(json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/"))
+
+
+def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) -> Any:
+    settings = get_settings()
+    located = [v for v in ordered if v.request.latitude is not None and v.request.longitude is not None]
+    lats = [v.request.latitude for v in located] + ([start[0]] if start else [])
+    lons = [v.request.longitude for v in located] + ([start[1]] if start else [])
+    if len(set(zip(lats, lons))) == 1:
+        # One place: a close view of it (bounds of a single point would zoom to the maximum).
+        m = build_map(settings, center=(lats[0], lons[0]), zoom=17)  # type: ignore[arg-type]
+    else:
+        m = build_map(settings, bounds=(min(lons), min(lats), max(lons), max(lats)))  # type: ignore[type-var,arg-type]
+    stops = [
+        {
+            "n": ordered.index(v) + 1,
+            "lat": round(v.request.latitude, 6),  # type: ignore[arg-type]
+            "lon": round(v.request.longitude, 6),  # type: ignore[arg-type]
+            "url": url_for("visits.detail", visit_id=v.id),
+            "label": f"{ordered.index(v) + 1}. {v.request.service_type.name} — {v.request.address or v.request.tracking_number}",
+            "cls": "overdue" if v.attempts else "",
+        }
+        for v in located
+    ]
+    VisitRoute(stops, start).add_to(m)
+    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+
+
+@bp.route("/visits")
+@roles_required(Role.OUTREACH, Role.SUPERVISOR)
+def my_visits() -> Response:
+    now = utcnow()
+    everyone = request.args.get("scope") == "all" and current_user.has_role(Role.SUPERVISOR)
+    start = _start_point()
+    tomorrow = services.end_of_local_day(now, _zone())
+    due = services.my_visits(db.session, current_user, due_before=tomorrow, everyone=everyone)
+    located = [v for v in due if v.request.latitude is not None and v.request.longitude is not None]
+    unlocated = [v for v in due if v not in located]
+    plan = routing.plan_route([(v.request.latitude, v.request.longitude) for v in located], start)  # type: ignore[misc]
+    ordered = [located[i] for i in plan.order] + unlocated
+    return render(
+        "visits/my_visits.html",
+        visits=ordered,
+        plan=plan,
+        start=start,
+        everyone=everyone,
+        upcoming=services.upcoming_count(db.session, current_user, after=tomorrow),
+        map=_route_map(ordered, start) if located else None,
+        title=_("Everyone's visits today") if everyone else _("My visits"),
+        max_attempts=services.max_attempts(get_settings()),
+    )
+
+
+def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
+    settings = get_settings()
+    req = visit.request
+    language = request.args.get("language") or visit.language or req.resident_language or "en"
+    if language not in VISIT_LANGUAGES:
+        language = "en"
+    small_map = None
+    if req.latitude is not None and req.longitude is not None:
+        m = build_map(settings, center=(req.latitude, req.longitude), zoom=17, fit_points=False)
+        VisitRoute(
+            [{"n": 1, "lat": req.latitude, "lon": req.longitude, "url": url_for("visits.detail", visit_id=visit.id), "label": req.address or req.service_type.name, "cls": ""}],
+            None,
+        ).add_to(m)
+        small_map = render_parts(m, current_app.extensions["fieldops.assets"].url)
+    job = visit.work_order
+    parent_visit = services.visit_of_follow_on(db.session, req) if req.parent_id else None
+    return {
+        "visit": visit,
+        "req": req,
+        "job": job,
+        "job_url": url_for("workorders.detail", work_order_id=job.id) if job is not None and workorders.can_view(current_user, job) else None,
+        # Request pages are the dispatchers' (supervisors'); outreach staff see the request through the visit.
+        "request_url": request_url(req.id) if current_user.is_supervisor else None,
+        "follow_on_url": request_url(visit.follow_on_request_id) if visit.follow_on_request_id and current_user.is_supervisor else None,
+        "parent_visit": parent_visit,
+        "may_record": services.may_record(current_user, visit) and visit.status == VisitStatus.PENDING,
+        "max_attempts": services.max_attempts(settings),
+        "languages": VISIT_LANGUAGES,
+        "language": language,
+        "questions": _questions(),
+        "map": small_map,
+        "max_photo_mb": settings.max_photo_mb,
+        "title": _("Follow-up visit #%(id)s", id=visit.id),
+    }
+
+
+@bp.route("/visits/<int:visit_id>")
+@roles_required(Role.OUTREACH, Role.SUPERVISOR)
+def detail(visit_id: int) -> Response:
+    visit = services.get_visit(db.session, current_user, visit_id)
+    return render("visits/detail.html", **_detail_context(visit))
+
+
+def _int(value: str | None, what: str) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise DomainError(_("The %(what)s is not a number.", what=what)) from exc
+
+
+@bp.route("/visits/<int:visit_id>/outcome", methods=["POST"])
+@roles_required(Role.OUTREACH, Role.SUPERVISOR)
+def record_outcome(visit_id: int) -> Response:
+    # The page saves through the offline outbox ("visit" sync action); this is the path without JavaScript.
+    settings = get_settings()
+    visit = services.get_visit(db.session, current_user, visit_id)
+    try:
+        outcome = VisitOutcome(request.form.get("outcome", ""))
+    except ValueError as exc:
+        raise DomainError(_("Say whether the resident was reached or not home.")) from exc
+    resolved_raw = request.form.get("resolved") or None
+    try:
+        resolved = Resolution(resolved_raw) if resolved_raw else None
+    except ValueError as exc:
+        raise DomainError(_("“Is it fixed?” is answered yes, partly or no.")) from exc
+    photo_ids = []
+    for f in request.files.getlist("photos"):
+        if f and f.filename:
+            photo, _created = photos.stage_photo(
+                db.session, settings, current_user, photo_id=None, raw=f.read(), kind=PhotoKind.VISIT, filename=f.filename
+            )
+            photo_ids.append(photo.id)
+    result = services.record_outcome(
+        db.session,
+        current_user,
+        visit,
+        outcome=outcome,
+        zone=_zone(),
+        resolved=resolved,
+        satisfaction=_int(request.form.get("satisfaction"), _("satisfaction")),
+        comments=request.form.get("comments", ""),
+        language=request.form.get("language", "en"),
+        photo_ids=photo_ids,
+        max_attempts=services.max_attempts(settings),
+    )
+    db.session.commit()
+    if result.follow_on is not None:
+        flash(_("Visit recorded. Follow-on request %(tn)s opened.", tn=result.follow_on.tracking_number), "success")
+    elif result.closed:
+        flash(_("Visit recorded."), "success")
+    else:
+        flash(_("Nobody home: the visit stays on the list for another day."), "success")
+    return redirect(url_for("visits.detail", visit_id=visit.id))
+
+
+def _assignee(raw: str | None) -> User | None:
+    user_id = _int(raw, _("person"))
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active:
+        raise NotFound(_("There is no such person."))
+    return user
+
+
+def _local_date(raw: str | None) -> dt.datetime | None:
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        raise DomainError(_("The date must look like 2025-06-30.")) from exc
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=_zone()).astimezone(dt.UTC)
+
+
+@bp.route("/requests/<int:request_id>/visits", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def add(request_id: int) -> Response:
+    req = db.session.get(ServiceRequest, request_id)
+    if req is None:
+        raise NotFound(_("There is no request %(id)s.", id=request_id))
+    now = utcnow()
+    due_at = _local_date(request.form.get("due_on"))
+    visit = services.add_visit(
+        db.session, current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(request.form.get("assignee_id")), now=now
+    )
+    db.session.commit()
+    flash(_("Follow-up visit #%(id)s added.", id=visit.id), "success")
+    return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
+
+
+@bp.route("/visits/<int:visit_id>/assign", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def assign(visit_id: int) -> Response:
+    visit = services.get_visit(db.session, current_user, visit_id)
+    services.assign_visit(db.session, current_user, visit, _assignee(request.form.get("assignee_id")))
+    db.session.commit()
+    flash(_("Follow-up visit #%(id)s assigned.", id=visit.id), "success")
+    return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
+
+
+@bp.route("/visits/<int:visit_id>/cancel", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def cancel(visit_id: int) -> Response:
+    visit = services.get_visit(db.session, current_user, visit_id)
+    services.cancel_visit(db.session, current_user, visit, request.form.get("reason", ""))
+    db.session.commit()
+    flash(_("Follow-up visit #%(id)s cancelled.", id=visit.id), "success")
+    return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
+
+
+@bp.app_context_processor
+def _panel_helpers() -> dict[str, Any]:
+    def visit_panel(req: ServiceRequest) -> dict[str, Any]:
+        # Called only where a template includes visits/_request_panel.html, so other pages cost no query.
+        visits = services.visits_for_request(db.session, req)
+        is_supervisor = current_user.is_authenticated and current_user.has_role(Role.SUPERVISOR)
+        return {
+            "visits": visits,
+            "parent_visit": services.visit_of_follow_on(db.session, req) if req.parent_id else None,
+            "staff": services.outreach_staff(db.session) if is_supervisor else [],
+            "is_supervisor": is_supervisor,
+            "photos": {v.id: services.photos_for_visit(db.session, v) for v in visits} if is_supervisor else {},
+            "request_url": request_url if is_supervisor else (lambda _id: None),
+            "jobs": [wo for wo in req.work_orders if current_user.is_authenticated and workorders.can_view(current_user, wo)],
+            "languages": VISIT_LANGUAGES,
+            "today": utcnow().astimezone(_zone()).date().isoformat(),
+        }
+
+    return {"visit_panel": visit_panel}
