@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from fieldops.accounts.models import Role, User
+from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
 from fieldops.db import utcnow
 from fieldops.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound
@@ -171,6 +171,10 @@ def _close_request_if_done(session: Session, req: ServiceRequest, now: dt.dateti
         if req.status != RequestStatus.CLOSED:
             req.status = RequestStatus.CLOSED
             req.closed_at = now
+            # The service type's follow-up policy (imported here: visits build on work orders and photos).
+            from fieldops.visits.services import schedule_after_closure
+
+            schedule_after_closure(session, req, now)
 
 
 def create_work_order(
@@ -220,3 +224,74 @@ def all_work(session: Session, statuses: Sequence[WorkOrderStatus] | None = None
         .order_by(WorkOrder.due_at.is_(None), WorkOrder.due_at, WorkOrder.priority, WorkOrder.id)
     )
     return list(session.scalars(stmt).unique())
+
+
+def reassign(
+    session: Session,
+    actor: User,
+    wo: WorkOrder,
+    crew: Crew | None,
+    assignee: User | None,
+    *,
+    now: dt.datetime | None = None,
+) -> WorkOrder:
+    """Give an open job to another crew and/or person (supervisors); the previous holder's offline changes become conflicts."""
+    now = now or utcnow()
+    if not actor.has_role(Role.SUPERVISOR):
+        raise Forbidden("Only supervisors may reassign work orders.")
+    if not wo.status.is_open:
+        raise InvalidTransition(f"Work order #{wo.id} is {wo.status.label.lower()}; only open jobs can be reassigned.")
+    if assignee is not None:
+        if assignee.role != Role.CREW or not assignee.active:
+            raise DomainError(f"{assignee.full_name} is not an active crew member.")
+        if crew is None:
+            crew = assignee.crew
+        elif assignee.crew_id != crew.id:
+            raise DomainError(f"{assignee.full_name} is not in {crew.name}; choose one of its members or the whole crew.")
+    if crew is not None:
+        req = wo.request
+        department_id = req.department_id if req.department_id is not None else req.service_type.department_id
+        if not crew.active:
+            raise DomainError(f"{crew.name} is no longer active.")
+        if crew.department_id != department_id:
+            raise DomainError(f"{crew.name} works for {crew.department.name}; transfer the request to that department first.")
+    new_crew_id = crew.id if crew is not None else None
+    new_assignee_id = assignee.id if assignee is not None else None
+    before = _holder(wo)
+    if (new_crew_id, new_assignee_id) == (wo.crew_id, wo.assignee_id):
+        raise DomainError(f"Work order #{wo.id} is already assigned to {before}.")
+    previous, from_crew_id, from_assignee_id = wo.status, wo.crew_id, wo.assignee_id
+    wo.crew = crew
+    wo.assignee = assignee
+    # The new holder has not set out yet; an unassigned job waits as new.
+    wo.status = S.NEW if crew is None and assignee is None else S.ASSIGNED
+    wo.updated_at = now
+    summary = f"Reassigned from {before} to {_holder(wo)}"
+    if wo.status != previous:
+        summary += f" ({previous.label} → {wo.status.label})"
+    activity.record(
+        session,
+        request_id=wo.request_id,
+        work_order_id=wo.id,
+        actor=actor,
+        verb="workorder:reassigned",
+        summary=summary,
+        # crew_id/assignee_id name the new holder: the sync conflict check reads them (sync/services.py _entitled).
+        detail={
+            "crew_id": new_crew_id,
+            "assignee_id": new_assignee_id,
+            "from_crew_id": from_crew_id,
+            "from_assignee_id": from_assignee_id,
+            "from": previous.value,
+            "to": wo.status.value,
+        },
+        at=now,
+    )
+    session.flush()
+    return wo
+
+
+def _holder(wo: WorkOrder) -> str:
+    if wo.assignee is not None:
+        return wo.assignee.full_name + (f" ({wo.crew.name})" if wo.crew is not None else "")
+    return wo.crew.name if wo.crew is not None else "nobody"

@@ -1,0 +1,1 @@
+"""Dispatch: the supervisors' triage queue, assignment by district, merging duplicates, transfers."""

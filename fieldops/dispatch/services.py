@@ -1,0 +1,540 @@
+"""Triage, assignment, merging and transfer of residents' requests (supervisors' back office)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from fieldops.accounts.models import Crew, Role, User
+from fieldops.activity import services as activity
+from fieldops.catalog.models import Department, ServiceType
+from fieldops.db import utcnow
+from fieldops.districts.models import District
+from fieldops.districts.services import DistrictIndex
+from fieldops.errors import Conflict, DomainError, Forbidden, NotFound
+from fieldops.photos.models import Photo
+from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
+from fieldops.sla.services import ClockPlan, local_text, plan_transfer
+from fieldops.workorders import services as workorders
+from fieldops.workorders.models import Priority, WorkOrder, WorkOrderStatus
+
+OPEN_WORK = [s for s in WorkOrderStatus if s.is_open]
+PAGE_SIZE = 25
+# Age filter keys → minimum age of the request.
+AGE_FILTERS: dict[str, dt.timedelta] = {
+    "24h": dt.timedelta(hours=24),
+    "3d": dt.timedelta(days=3),
+    "7d": dt.timedelta(days=7),
+    "30d": dt.timedelta(days=30),
+}
+AGE_LABELS = {"": "Any age", "24h": "Older than 24 hours", "3d": "Older than 3 days", "7d": "Older than a week", "30d": "Older than 30 days"}
+SORTS = {"oldest": "Oldest first", "newest": "Newest first", "due": "Due soonest"}
+
+
+def _require_supervisor(actor: User) -> None:
+    if not actor.has_role(Role.SUPERVISOR):
+        raise Forbidden("Only supervisors may triage, assign, merge or transfer requests.")
+
+
+def request_department_id(req: ServiceRequest) -> int:
+    """The department answerable for a request now (its own after a transfer, else its type's)."""
+    return req.department_id if req.department_id is not None else req.service_type.department_id
+
+
+# ---------------------------------------------------------------------------------------------------
+# The triage queue
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TriageFilters:
+    """What the queue shows; built from the query string by the view (unknown values refused there)."""
+
+    service_type_id: int | None = None
+    department_id: int | None = None
+    district_id: int | None = None
+    channel: Channel | None = None
+    age: str = ""
+    overdue_only: bool = False
+    sort: str = "oldest"
+    page: int = 1
+
+    def __post_init__(self) -> None:
+        if self.age and self.age not in AGE_FILTERS:
+            raise DomainError(f"Unknown age filter {self.age!r}.")
+        if self.sort not in SORTS:
+            raise DomainError(f"Unknown sort order {self.sort!r}.")
+        if self.page < 1:
+            raise DomainError("Pages are numbered from 1.")
+
+
+@dataclass
+class TriagePage:
+    rows: list[ServiceRequest]
+    total: int
+    page: int
+    pages: int
+    filters: TriageFilters
+    suggestions: dict[int, Crew | None] = field(default_factory=dict)
+    # Active crews (members loaded) per department id, for the assign forms.
+    crews_by_department: dict[int, list[Crew]] = field(default_factory=dict)
+
+
+def _needs_triage() -> sa.ColumnElement[bool]:
+    # Open, not merged, and no job under way: new requests, and ones whose job was cancelled or
+    # "unable to complete" (those come back to the supervisor).
+    open_job = sa.select(WorkOrder.id).where(WorkOrder.request_id == ServiceRequest.id, WorkOrder.status.in_(OPEN_WORK)).exists()
+    return sa.and_(ServiceRequest.status == RequestStatus.OPEN, ServiceRequest.duplicate_of_id.is_(None), ~open_job)
+
+
+def triage_count(session: Session) -> int:
+    """How many requests wait in the triage queue."""
+    return session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest).where(_needs_triage())) or 0
+
+
+def triage_queue(session: Session, filters: TriageFilters, *, now: dt.datetime | None = None, page_size: int = PAGE_SIZE) -> TriagePage:
+    """One page of the requests waiting for a work order, filtered and sorted."""
+    now = now or utcnow()
+    where: list[sa.ColumnElement[bool]] = [_needs_triage()]
+    if filters.service_type_id is not None:
+        where.append(ServiceRequest.service_type_id == filters.service_type_id)
+    if filters.department_id is not None:
+        # Requests made before departments were stored on them follow their type's department.
+        type_dept = sa.select(ServiceType.department_id).where(ServiceType.id == ServiceRequest.service_type_id).scalar_subquery()
+        where.append(sa.func.coalesce(ServiceRequest.department_id, type_dept) == filters.department_id)
+    if filters.district_id is not None:
+        where.append(ServiceRequest.district_id == filters.district_id)
+    if filters.channel is not None:
+        where.append(ServiceRequest.channel == filters.channel)
+    if filters.age:
+        where.append(ServiceRequest.created_at <= now - AGE_FILTERS[filters.age])
+    if filters.overdue_only:
+        where.append(ServiceRequest.due_at < now)
+    total = session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest).where(*where)) or 0
+    pages = max(1, math.ceil(total / page_size))
+    page = min(filters.page, pages)
+    order = {
+        "oldest": [ServiceRequest.created_at, ServiceRequest.id],
+        "newest": [ServiceRequest.created_at.desc(), ServiceRequest.id.desc()],
+        "due": [ServiceRequest.due_at.is_(None), ServiceRequest.due_at, ServiceRequest.id],
+    }[filters.sort]
+    stmt = (
+        sa.select(ServiceRequest)
+        .where(*where)
+        .options(
+            joinedload(ServiceRequest.service_type).joinedload(ServiceType.department),
+            joinedload(ServiceRequest.district),
+            joinedload(ServiceRequest.department),
+        )
+        .order_by(*order)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    rows = list(session.scalars(stmt).unique())
+    suggester = CrewSuggester(session)
+    return TriagePage(
+        rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        suggestions={r.id: suggester.suggest(r) for r in rows},
+        crews_by_department=dict(suggester.by_department),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Which crew: the one whose district contains the point
+# ---------------------------------------------------------------------------------------------------
+
+
+class CrewSuggester:
+    """Suggests a crew for a request: the department's crew whose district contains the point (shapely
+    STRtree per department), else the department's least-loaded crew. Build once per page."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        crews = list(
+            session.scalars(
+                sa.select(Crew).where(Crew.active.is_(True)).options(selectinload(Crew.members)).order_by(Crew.name)
+            )
+        )
+        self.by_department: dict[int, list[Crew]] = defaultdict(list)
+        for crew in crews:
+            self.by_department[crew.department_id].append(crew)
+        self._indexes: dict[int, tuple[DistrictIndex, dict[int, list[Crew]]]] = {}
+        self._load: dict[int, int] | None = None
+
+    def _index(self, department_id: int) -> tuple[DistrictIndex, dict[int, list[Crew]]]:
+        if department_id not in self._indexes:
+            zoned: dict[int, list[Crew]] = defaultdict(list)
+            for crew in self.by_department.get(department_id, []):
+                if crew.district_id is not None:
+                    zoned[crew.district_id].append(crew)
+            districts = self._session.scalars(sa.select(District).where(District.id.in_(list(zoned)))) if zoned else []
+            self._indexes[department_id] = (DistrictIndex(districts), zoned)
+        return self._indexes[department_id]
+
+    def open_load(self) -> dict[int, int]:
+        """Open work orders per crew id."""
+        if self._load is None:
+            rows = self._session.execute(
+                sa.select(WorkOrder.crew_id, sa.func.count()).where(WorkOrder.status.in_(OPEN_WORK), WorkOrder.crew_id.is_not(None)).group_by(WorkOrder.crew_id)
+            )
+            self._load = {crew_id: n for crew_id, n in rows}
+        return self._load
+
+    def crews_for(self, req: ServiceRequest) -> list[Crew]:
+        """Active crews of the request's department, by name."""
+        return self.by_department.get(request_department_id(req), [])
+
+    def suggest(self, req: ServiceRequest) -> Crew | None:
+        """The crew to preselect for a request, or None when its department has no crew."""
+        department_id = request_department_id(req)
+        crews = self.by_department.get(department_id, [])
+        if not crews:
+            return None
+        if req.latitude is not None and req.longitude is not None:
+            index, zoned = self._index(department_id)
+            if len(index):
+                district_id = index.locate(req.longitude, req.latitude)
+                if district_id is not None:
+                    return zoned[district_id][0]
+        load = self.open_load()
+        return min(crews, key=lambda c: (load.get(c.id, 0), c.name))
+
+
+def suggest_crew(session: Session, req: ServiceRequest) -> Crew | None:
+    """The crew to preselect for one request (see CrewSuggester)."""
+    return CrewSuggester(session).suggest(req)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Looking at one request
+# ---------------------------------------------------------------------------------------------------
+
+
+def can_view_request(session: Session, user: User, req: ServiceRequest) -> bool:
+    """Supervisors see every request; a crew member sees one they hold (or their crew holds) a job on."""
+    if user.has_role(Role.SUPERVISOR):
+        return True
+    return user.role == Role.CREW and any(workorders.can_view(user, wo) for wo in req.work_orders)
+
+
+def get_request_for_user(session: Session, user: User, request_id: int) -> ServiceRequest:
+    """Load a request the user may see, or raise NotFound/Forbidden."""
+    req = session.get(
+        ServiceRequest,
+        request_id,
+        options=[joinedload(ServiceRequest.service_type).joinedload(ServiceType.department), selectinload(ServiceRequest.work_orders)],
+    )
+    if req is None:
+        raise NotFound(f"There is no request {request_id}.")
+    if not can_view_request(session, user, req):
+        raise Forbidden("This request is not one of your jobs.")
+    return req
+
+
+def find_by_tracking_number(session: Session, tracking_number: str) -> ServiceRequest:
+    """A request by its tracking number (as a person types it), or NotFound."""
+    from fieldops.servicerequests.services import normalise_tracking_number
+
+    wanted = normalise_tracking_number(tracking_number)
+    req = session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_number == wanted))
+    if req is None:
+        raise NotFound(f"No request has the tracking number {wanted or tracking_number!r}.")
+    return req
+
+
+def duplicates_of(session: Session, req: ServiceRequest) -> list[ServiceRequest]:
+    """Requests merged into this one, oldest first."""
+    return list(session.scalars(sa.select(ServiceRequest).where(ServiceRequest.duplicate_of_id == req.id).order_by(ServiceRequest.created_at)))
+
+
+def follow_ons(session: Session, req: ServiceRequest) -> list[ServiceRequest]:
+    """Follow-on requests opened from this one (e.g. after a follow-up visit found it unresolved)."""
+    return list(session.scalars(sa.select(ServiceRequest).where(ServiceRequest.parent_id == req.id).order_by(ServiceRequest.created_at)))
+
+
+def request_photos(session: Session, user: User, req: ServiceRequest) -> list[Photo]:
+    """Photos of the request, its jobs and the duplicates merged into it, that the user may open."""
+    ids = [req.id] + [d.id for d in duplicates_of(session, req)]
+    photos = list(session.scalars(sa.select(Photo).where(Photo.request_id.in_(ids)).options(joinedload(Photo.work_order)).order_by(Photo.created_at, Photo.id)))
+    if user.has_role(Role.SUPERVISOR):
+        return photos
+    # Crews may open only their own jobs' photos (photos/views.py enforces the same rule).
+    return [p for p in photos if p.work_order is not None and workorders.can_view(user, p.work_order)]
+
+
+def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def duplicate_candidates(session: Session, req: ServiceRequest, *, limit: int = 10) -> list[tuple[ServiceRequest, float]]:
+    """Other unmerged requests of the same type within the type's duplicate radius and window, nearest first."""
+    st = req.service_type
+    if req.latitude is None or req.longitude is None:
+        return []
+    radius = max(st.duplicate_radius_m, 1)
+    window = dt.timedelta(hours=max(st.duplicate_window_hours, 1))
+    dlat = radius / 111_000
+    dlon = radius / (111_000 * max(math.cos(math.radians(req.latitude)), 0.01))
+    stmt = sa.select(ServiceRequest).where(
+        ServiceRequest.id != req.id,
+        ServiceRequest.service_type_id == req.service_type_id,
+        ServiceRequest.duplicate_of_id.is_(None),
+        ServiceRequest.latitude.between(req.latitude - dlat, req.latitude + dlat),
+        ServiceRequest.longitude.between(req.longitude - dlon, req.longitude + dlon),
+        ServiceRequest.created_at.between(req.created_at - window, req.created_at + window),
+    )
+    found = []
+    for other in session.scalars(stmt):
+        assert other.latitude is not None and other.longitude is not None
+        d = distance_m(req.latitude, req.longitude, other.latitude, other.longitude)
+        if d <= radius:
+            found.append((other, d))
+    found.sort(key=lambda pair: (pair[1], pair[0].created_at))
+    return found[:limit]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Actions
+# ---------------------------------------------------------------------------------------------------
+
+
+def _check_assignable(req: ServiceRequest) -> None:
+    if req.duplicate_of_id is not None:
+        raise DomainError(f"{req.tracking_number} was merged into another request; work on that one.")
+    if req.status != RequestStatus.OPEN:
+        raise DomainError(f"{req.tracking_number} is closed; there is nothing to assign.")
+
+
+def _check_crew_and_assignee(req: ServiceRequest, crew: Crew | None, assignee: User | None) -> Crew | None:
+    if assignee is not None:
+        if assignee.role != Role.CREW or not assignee.active:
+            raise DomainError(f"{assignee.full_name} is not an active crew member.")
+        if crew is None:
+            crew = assignee.crew
+        elif assignee.crew_id != crew.id:
+            raise DomainError(f"{assignee.full_name} is not in {crew.name}; choose one of its members or the whole crew.")
+    if crew is not None:
+        if not crew.active:
+            raise DomainError(f"{crew.name} is no longer active.")
+        if crew.department_id != request_department_id(req):
+            raise DomainError(
+                f"{crew.name} works for {crew.department.name}, not for the department answerable for this request; "
+                "transfer the request first."
+            )
+    return crew
+
+
+def assign_request(
+    session: Session,
+    actor: User,
+    req: ServiceRequest,
+    *,
+    crew: Crew | None,
+    assignee: User | None = None,
+    priority: int = Priority.NORMAL,
+    instructions: str = "",
+) -> WorkOrder:
+    """Turn a request into a work order for a crew (and optionally one of its members), with a priority."""
+    _require_supervisor(actor)
+    _check_assignable(req)
+    if priority not in set(Priority):
+        raise DomainError("Priority is 1 (emergency), 2 (high), 3 (normal) or 4 (low).")
+    if crew is None and assignee is None:
+        raise DomainError("Choose the crew that will do the work.")
+    crew = _check_crew_and_assignee(req, crew, assignee)
+    busy = next((wo for wo in req.work_orders if wo.status.is_open), None)
+    if busy is not None:
+        raise Conflict(f"{req.tracking_number} already has open work order #{busy.id}; reassign that one instead.")
+    wo = workorders.create_work_order(
+        session, actor, req, crew_id=crew.id if crew else None, assignee=assignee, priority=int(priority), instructions=instructions.strip()
+    )
+    return wo
+
+
+def _cancel(session: Session, actor: User, wo: WorkOrder, reason: str, now: dt.datetime) -> None:
+    # Not through change_status: closing the request when its last job ends is for completions, not
+    # for a hand-over or a merge.
+    previous = wo.status
+    wo.status = WorkOrderStatus.CANCELLED
+    wo.updated_at = now
+    activity.record(
+        session,
+        request_id=wo.request_id,
+        work_order_id=wo.id,
+        actor=actor,
+        verb=f"status:{WorkOrderStatus.CANCELLED.value}",
+        summary=f"{previous.label} → {WorkOrderStatus.CANCELLED.label}: {reason}",
+        detail={"from": previous.value, "to": WorkOrderStatus.CANCELLED.value, "reason": reason},
+        at=now,
+    )
+
+
+def merge_requests(session: Session, actor: User, duplicate: ServiceRequest, survivor: ServiceRequest, *, now: dt.datetime | None = None) -> ServiceRequest:
+    """Merge `duplicate` into `survivor`: the duplicate closes as 'Duplicate of …', its photos show on the survivor."""
+    _require_supervisor(actor)
+    now = now or utcnow()
+    if duplicate.id == survivor.id:
+        raise DomainError("A request cannot be merged into itself; choose the other request to keep.")
+    if survivor.duplicate_of_id is not None:
+        assert survivor.duplicate_of is not None
+        raise DomainError(
+            f"{survivor.tracking_number} was itself merged into {survivor.duplicate_of.tracking_number}; merge into that one instead."
+        )
+    if duplicate.duplicate_of_id is not None:
+        raise Conflict(f"{duplicate.tracking_number} is already merged into another request.")
+    if duplicate.status != RequestStatus.OPEN:
+        raise DomainError(f"{duplicate.tracking_number} is already closed; only open requests can be merged away.")
+    reason = f"Duplicate of {survivor.tracking_number}"
+    for wo in duplicate.work_orders:
+        if wo.status.is_open:
+            _cancel(session, actor, wo, f"request merged into {survivor.tracking_number}", now)
+    # Keep chains one step long, so a survivor's page lists every report of the problem.
+    for earlier in duplicates_of(session, duplicate):
+        earlier.duplicate_of = survivor
+        earlier.closure_reason = f"Duplicate of {survivor.tracking_number}"
+        activity.record(
+            session,
+            request_id=earlier.id,
+            actor=actor,
+            verb="request:merged",
+            summary=f"Now a duplicate of {survivor.tracking_number} ({duplicate.tracking_number} was merged into it)",
+            detail={"survivor_id": survivor.id, "via_id": duplicate.id},
+            at=now,
+        )
+    duplicate.duplicate_of = survivor
+    duplicate.status = RequestStatus.CLOSED
+    duplicate.closed_at = now
+    duplicate.closure_reason = reason
+    duplicate.updated_at = now
+    activity.record(
+        session, request_id=duplicate.id, actor=actor, verb="request:merged", summary=f"Closed: {reason}", detail={"survivor_id": survivor.id}, at=now
+    )
+    activity.record(
+        session,
+        request_id=survivor.id,
+        actor=actor,
+        verb="request:duplicate_merged",
+        summary=f"{duplicate.tracking_number} merged into this request as a duplicate",
+        detail={"duplicate_id": duplicate.id},
+        at=now,
+    )
+    session.flush()
+    return survivor
+
+
+def _job_department_id(wo: WorkOrder, fallback: int) -> int:
+    if wo.crew is not None:
+        return wo.crew.department_id
+    if wo.assignee is not None and wo.assignee.crew is not None:
+        return wo.assignee.crew.department_id
+    return fallback
+
+
+def transfer_plan(session: Session, req: ServiceRequest, department: Department, service_type: ServiceType | None, now: dt.datetime) -> ClockPlan:
+    """What a transfer would do to the SLA clock (shown on the form before it is confirmed)."""
+    return plan_transfer(session, req, service_type or req.service_type, now)
+
+
+def transfer_request(
+    session: Session,
+    actor: User,
+    req: ServiceRequest,
+    *,
+    department: Department,
+    service_type: ServiceType | None = None,
+    reason: str,
+    now: dt.datetime | None = None,
+) -> ClockPlan:
+    """Hand a request to another department (optionally as another type), keeping the reason; applies the clock rule."""
+    _require_supervisor(actor)
+    now = now or utcnow()
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Say why the request is being transferred; the reason is kept in its history.")
+    _check_assignable(req)
+    if service_type is not None and service_type.department_id != department.id:
+        raise DomainError(f"{service_type.name} is handled by {service_type.department.name}; choose one of {department.name}'s types, or none.")
+    new_type = service_type or req.service_type
+    old_department_id = request_department_id(req)
+    if department.id == old_department_id and new_type.id == req.service_type_id:
+        raise DomainError(f"{req.tracking_number} is already with {department.name}.")
+    old_department = session.get(Department, old_department_id)
+    old_type = req.service_type
+    plan = plan_transfer(session, req, new_type, now)
+    cancelled = []
+    for wo in req.work_orders:
+        if not wo.status.is_open:
+            continue
+        if _job_department_id(wo, old_department_id) != department.id:
+            _cancel(session, actor, wo, f"transferred to {department.name}: {reason}", now)
+            cancelled.append(wo.id)
+        else:
+            wo.due_at = plan.due_at
+    req.department_id = department.id
+    req.service_type = new_type
+    req.sla_started_at = plan.started_at
+    req.due_at = plan.due_at
+    req.updated_at = now
+    due_local = local_text(plan.due_at)
+    clock = "the SLA clock continues" if plan.rule.value == "continue" else "the SLA clock restarts"
+    what = department.name if new_type.id == old_type.id else f"{department.name} as {new_type.name}"
+    activity.record(
+        session,
+        request_id=req.id,
+        actor=actor,
+        verb="request:transferred",
+        summary=f"Transferred from {old_department.name if old_department else '—'} to {what}: {reason}. Because {clock}, it is due {due_local}.",
+        detail={
+            "from_department_id": old_department_id,
+            "to_department_id": department.id,
+            "from_service_type_id": old_type.id,
+            "to_service_type_id": new_type.id,
+            "reason": reason,
+            "clock": plan.rule.value,
+            "sla_started_at": plan.started_at.isoformat(),
+            "due_at": plan.due_at.isoformat(),
+            "cancelled_work_orders": cancelled,
+        },
+        at=now,
+    )
+    session.flush()
+    return plan
+
+
+def departments(session: Session) -> list[Department]:
+    """Every department, by name, with its service types."""
+    return list(session.scalars(sa.select(Department).options(selectinload(Department.service_types)).order_by(Department.name)))
+
+
+def triage_options(session: Session) -> dict[str, Iterable[object]]:
+    """Choices for the queue's filters: types, departments, wards/districts, channels."""
+    # Wards when the city has them (crew zones and precincts would only repeat them), else every district.
+    districts = list(session.scalars(sa.select(District).where(District.kind == "ward"))) or list(session.scalars(sa.select(District)))
+    return {
+        "service_types": list(session.scalars(sa.select(ServiceType).order_by(ServiceType.name))),
+        "departments": list(session.scalars(sa.select(Department).order_by(Department.name))),
+        "districts": sorted(districts, key=lambda d: _natural(d.name)),
+        "channels": list(Channel),
+    }
+
+
+def _natural(text: str) -> tuple[object, ...]:
+    # "Ward 2" before "Ward 10".
+    import re
+
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))

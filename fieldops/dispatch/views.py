@@ -1,0 +1,346 @@
+"""Supervisors' back office: the triage queue, a request's staff page, assign, merge, transfer, reassign."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from fieldops import get_settings
+from fieldops.accounts.models import Crew, Role, User
+from fieldops.activity import services as activity
+from fieldops.catalog.models import Department, ServiceAttribute, ServiceType
+from fieldops.db import utcnow
+from fieldops.dispatch import services
+from fieldops.errors import Conflict, DomainError, NotFound
+from fieldops.extensions import db
+from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.servicerequests.models import Channel, ServiceRequest
+from fieldops.sla.services import describe_target, sla_state
+from fieldops.web.access import roles_required
+from fieldops.web.htmx import is_htmx, render
+from fieldops.workorders import services as workorders
+from fieldops.workorders.models import Priority, WorkOrder
+
+bp = Blueprint("dispatch", __name__)
+
+FILTER_FIELDS = ("type", "department", "district", "channel", "age", "overdue", "sort", "page")
+
+
+@bp.app_context_processor
+def _triage_count() -> dict[str, Any]:
+    def count() -> int:
+        # Only the supervisors' nav calls it, so other pages cost no query.
+        if not current_user.is_authenticated or not current_user.is_supervisor:
+            return 0
+        return services.triage_count(db.session)
+
+    def crews_for(req: ServiceRequest) -> list[Crew]:
+        # The work order page's reassign panel (templates/dispatch/_reassign_panel.html).
+        return services.CrewSuggester(db.session).crews_for(req)
+
+    return {"triage_count": count, "dispatch_crews_for": crews_for}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Form and query-string parsing
+# ---------------------------------------------------------------------------------------------------
+
+
+def _int(values: Mapping[str, str], name: str, label: str) -> int | None:
+    value = (values.get(name) or "").strip()
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise DomainError(_("The %(label)s must be a number.", label=label)) from exc
+
+
+def _filters(values: Mapping[str, str]) -> services.TriageFilters:
+    channel = (values.get("channel") or "").strip()
+    try:
+        chosen_channel = Channel(channel) if channel else None
+    except ValueError as exc:
+        raise DomainError(_("Unknown channel %(channel)r.", channel=channel)) from exc
+    return services.TriageFilters(
+        service_type_id=_int(values, "type", "service type"),
+        department_id=_int(values, "department", "department"),
+        district_id=_int(values, "district", "district"),
+        channel=chosen_channel,
+        age=(values.get("age") or "").strip(),
+        overdue_only=values.get("overdue") in ("1", "on", "true"),
+        sort=(values.get("sort") or "oldest").strip(),
+        page=_int(values, "page", "page") or 1,
+    )
+
+
+def _query(filters: services.TriageFilters, **changes: object) -> str:
+    """The query string for these filters (empty ones left out), e.g. for paging links."""
+    args: dict[str, object] = {
+        "type": filters.service_type_id,
+        "department": filters.department_id,
+        "district": filters.district_id,
+        "channel": filters.channel.value if filters.channel else None,
+        "age": filters.age,
+        "overdue": "1" if filters.overdue_only else None,
+        "sort": filters.sort if filters.sort != "oldest" else None,
+        "page": filters.page if filters.page != 1 else None,
+    }
+    args.update(changes)
+    if args.get("page") == 1:
+        args["page"] = None
+    return urlencode({k: v for k, v in args.items() if v not in (None, "")})
+
+
+def _crew(values: Mapping[str, str]) -> Crew | None:
+    crew_id = _int(values, "crew_id", "crew")
+    if crew_id is None:
+        return None
+    crew = db.session.get(Crew, crew_id)
+    if crew is None:
+        raise NotFound(_("That crew does not exist."))
+    return crew
+
+
+def _assignee(values: Mapping[str, str]) -> User | None:
+    user_id = _int(values, "assignee_id", "assignee")
+    if user_id is None:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("That person does not exist."))
+    return user
+
+
+def _priority(values: Mapping[str, str]) -> int:
+    value = _int(values, "priority", "priority") or int(Priority.NORMAL)
+    if value not in set(Priority):
+        raise DomainError(_("Priority is 1 (emergency), 2 (high), 3 (normal) or 4 (low)."))
+    return value
+
+
+def _local_next(default: str) -> str:
+    # Only paths on this site: a form must not be able to send a supervisor elsewhere.
+    target = request.form.get("next") or ""
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+# ---------------------------------------------------------------------------------------------------
+# Triage
+# ---------------------------------------------------------------------------------------------------
+
+
+def _triage_context(filters: services.TriageFilters, **extra: object) -> dict[str, Any]:
+    page = services.triage_queue(db.session, filters)
+    return {
+        "title": _("Triage"),
+        "queue": page,
+        "filters": filters,
+        "options": services.triage_options(db.session),
+        "age_labels": services.AGE_LABELS,
+        "sorts": services.SORTS,
+        "query": lambda **changes: _query(filters, **changes),
+        "priorities": list(Priority),
+        "now": utcnow(),
+        **extra,
+    }
+
+
+@bp.route("/triage")
+@roles_required(Role.SUPERVISOR)
+def triage() -> Response:
+    return render("dispatch/triage.html", "results", **_triage_context(_filters(request.args)))
+
+
+@bp.route("/requests/<int:request_id>/work-orders", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def create_work_order(request_id: int) -> Response:
+    req = services.get_request_for_user(db.session, current_user, request_id)
+    wo = services.assign_request(
+        db.session,
+        current_user,
+        req,
+        crew=_crew(request.form),
+        assignee=_assignee(request.form),
+        priority=_priority(request.form),
+        instructions=request.form.get("instructions", ""),
+    )
+    db.session.commit()
+    who = wo.assignee.full_name if wo.assignee else (wo.crew.name if wo.crew else _("nobody"))
+    message = _("Work order #%(id)s created for %(tracking)s, assigned to %(who)s.", id=wo.id, tracking=req.tracking_number, who=who)
+    if request.form.get("from") == "triage":
+        if is_htmx():
+            # The row's form sends the queue's filters along, so the refreshed list keeps them.
+            return render("dispatch/triage.html", "results", flash_message=message, **_triage_context(_filters(request.form)))
+        flash(message, "success")
+        query = _query(_filters(request.form))
+        return redirect(url_for("dispatch.triage") + (f"?{query}" if query else ""))
+    return _back_to_request(req, message)
+
+
+# ---------------------------------------------------------------------------------------------------
+# One request
+# ---------------------------------------------------------------------------------------------------
+
+
+def _request_context(req: ServiceRequest) -> dict[str, Any]:
+    session = db.session
+    now = utcnow()
+    suggester = services.CrewSuggester(session)
+    attributes = {a.code: a for a in session.scalars(sa.select(ServiceAttribute).where(ServiceAttribute.service_type_id == req.service_type_id))}
+    supervisor = current_user.is_supervisor
+    return {
+        "title": _("Request %(tracking)s", tracking=req.tracking_number),
+        "req": req,
+        "now": now,
+        "state": sla_state(req.due_at, req.closed_at, now),
+        "target": describe_target(req.service_type),
+        "history": activity.history(session, req.id),
+        "photos": services.request_photos(session, current_user, req),
+        "duplicates": services.duplicates_of(session, req),
+        "follow_ons": services.follow_ons(session, req),
+        "candidates": services.duplicate_candidates(session, req) if supervisor else [],
+        "attribute_defs": attributes,
+        "work_orders": [wo for wo in req.work_orders if supervisor or workorders.can_view(current_user, wo)],
+        "open_work_order": next((wo for wo in req.work_orders if wo.status.is_open), None),
+        "crews": suggester.crews_for(req),
+        "suggested": suggester.suggest(req),
+        "priorities": list(Priority),
+        "department": session.get(Department, services.request_department_id(req)),
+        "show_contact": supervisor,
+        "can_act": supervisor and req.duplicate_of_id is None and req.status.value == "open",
+        "event_url": _event_url(req),
+    }
+
+
+def _event_url(req: ServiceRequest) -> str | None:
+    # The outreach feature owns event pages; link only if it is installed.
+    if req.event_id is None or "outreach.event" not in current_app.view_functions:
+        return None
+    return url_for("outreach.event", event_id=req.event_id)
+
+
+def _request_map(req: ServiceRequest) -> Any:
+    if req.latitude is None or req.longitude is None:
+        return None
+    pt = Point(req.latitude, req.longitude, url_for("dispatch.request_detail", request_id=req.id), f"{req.tracking_number} {req.service_type.name}")
+    m = build_map(get_settings(), points=[pt], center=(req.latitude, req.longitude), zoom=17, fit_points=False)
+    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+
+
+@bp.route("/requests/<int:request_id>")
+def request_detail(request_id: int) -> Response:
+    req = services.get_request_for_user(db.session, current_user, request_id)
+    return render("dispatch/request.html", "request_body", map=None if is_htmx() else _request_map(req), **_request_context(req))
+
+
+def _back_to_request(req: ServiceRequest, message: str) -> Response:
+    if is_htmx():
+        return render("dispatch/request.html", "request_body", flash_message=message, **_request_context(req))
+    flash(message, "success")
+    return redirect(url_for("dispatch.request_detail", request_id=req.id))
+
+
+def _htmx_redirect(url: str, message: str) -> Response:
+    flash(message, "success")
+    if is_htmx():
+        resp = current_app.response_class(status=204)
+        resp.headers["HX-Redirect"] = url
+        return resp
+    return redirect(url)
+
+
+@bp.route("/requests/<int:request_id>/merge", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def merge(request_id: int) -> Response:
+    req = services.get_request_for_user(db.session, current_user, request_id)
+    if request.method == "POST":
+        typed = request.form.get("other_typed", "").strip()
+        chosen = typed or request.form.get("other", "").strip()
+        if not chosen:
+            raise DomainError(_("Choose the other request, or type its tracking number."))
+        other = services.find_by_tracking_number(db.session, chosen)
+        # "keep": which of the two survives (this one, or the other).
+        keep_this = request.form.get("keep") == "this"
+        duplicate, survivor = (other, req) if keep_this else (req, other)
+        services.merge_requests(db.session, current_user, duplicate, survivor)
+        db.session.commit()
+        message = _("%(dup)s merged into %(survivor)s as a duplicate.", dup=duplicate.tracking_number, survivor=survivor.tracking_number)
+        return _htmx_redirect(url_for("dispatch.request_detail", request_id=survivor.id), message)
+    return render(
+        "dispatch/merge.html",
+        req=req,
+        candidates=services.duplicate_candidates(db.session, req),
+        title=_("Merge %(tracking)s", tracking=req.tracking_number),
+    )
+
+
+def _transfer_choice(values: Mapping[str, str], req: ServiceRequest) -> tuple[Department, ServiceType | None]:
+    department_id = _int(values, "department_id", "department")
+    department = db.session.get(Department, department_id) if department_id is not None else None
+    if department is None:
+        if department_id is not None:
+            raise NotFound(_("That department does not exist."))
+        department = db.session.get(Department, services.request_department_id(req))
+        assert department is not None
+    type_id = _int(values, "service_type_id", "service type")
+    service_type = db.session.get(ServiceType, type_id) if type_id is not None else None
+    if type_id is not None and service_type is None:
+        raise NotFound(_("That service type does not exist."))
+    return department, service_type
+
+
+@bp.route("/requests/<int:request_id>/transfer", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def transfer(request_id: int) -> Response:
+    req = services.get_request_for_user(db.session, current_user, request_id)
+    if request.method == "POST":
+        department, service_type = _transfer_choice(request.form, req)
+        plan = services.transfer_request(
+            db.session, current_user, req, department=department, service_type=service_type, reason=request.form.get("reason", "")
+        )
+        db.session.commit()
+        message = _("%(tracking)s transferred to %(dept)s.", tracking=req.tracking_number, dept=department.name)
+        return _htmx_redirect(url_for("dispatch.request_detail", request_id=req.id), message)
+    department, service_type = _transfer_choice(request.args, req)
+    if service_type is not None and service_type.department_id != department.id:
+        service_type = None  # the department changed under a type of another department
+    new_type = service_type or req.service_type
+    return render(
+        "dispatch/transfer.html",
+        "transfer_form",
+        req=req,
+        departments=services.departments(db.session),
+        chosen_department=department,
+        chosen_type=service_type,
+        new_type=new_type,
+        target=describe_target(new_type),
+        plan=services.transfer_plan(db.session, req, department, service_type, utcnow()),
+        current_department_id=services.request_department_id(req),
+        reason=request.args.get("reason", ""),
+        title=_("Transfer %(tracking)s", tracking=req.tracking_number),
+    )
+
+
+@bp.route("/work-orders/<int:work_order_id>/reassign", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def reassign(work_order_id: int) -> Response:
+    wo = db.session.get(WorkOrder, work_order_id)
+    if wo is None:
+        raise NotFound(_("There is no work order %(id)s.", id=work_order_id))
+    expected = _int(request.form, "version", "version")
+    if expected is not None and expected != wo.version:
+        raise Conflict(_("Work order #%(id)s changed since you opened the page; reload it and try again.", id=wo.id))
+    workorders.reassign(db.session, current_user, wo, _crew(request.form), _assignee(request.form))
+    db.session.commit()
+    who = wo.assignee.full_name if wo.assignee else (wo.crew.name if wo.crew else _("nobody"))
+    message = _("Work order #%(id)s reassigned to %(who)s.", id=wo.id, who=who)
+    flash(message, "success")
+    return redirect(_local_next(url_for("dispatch.request_detail", request_id=wo.request_id)))

@@ -1,0 +1,1 @@
+"""CSV and GeoJSON downloads of requests and work orders for a filter (staff only, no personal data)."""

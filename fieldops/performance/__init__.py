@@ -1,0 +1,1 @@
+"""CitiStat performance figures, charts, hotspots and their page."""

@@ -1,0 +1,190 @@
+"""Service standards page: each type's SLA target, unit, calendar and transfer rule; business calendars and holidays."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response
+
+from fieldops.accounts.models import Role
+from fieldops.catalog import services as catalog
+from fieldops.catalog.models import Department, ServiceType, SlaUnit, TransferClock
+from fieldops.db import utcnow
+from fieldops.errors import DomainError, NotFound
+from fieldops.extensions import db
+from fieldops.sla import services
+from fieldops.sla.calendar import CalendarError
+from fieldops.web.access import roles_required
+from fieldops.web.htmx import is_htmx, render
+
+bp = Blueprint("sla", __name__)
+
+UNIT_LABELS = {SlaUnit.HOURS: "hours (wall clock)", SlaUnit.BUSINESS_HOURS: "business hours", SlaUnit.BUSINESS_DAYS: "business days"}
+
+
+def _time(name: str, label: str) -> dt.time:
+    value = request.form.get(name, "").strip()
+    try:
+        return dt.time.fromisoformat(value)
+    except ValueError as exc:
+        raise DomainError(_("%(label)s must be a time like 08:00 (got “%(value)s”).", label=label, value=value)) from exc
+
+
+def _date(name: str) -> dt.date:
+    value = request.form.get(name, "").strip()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise DomainError(_("Give the holiday's date as YYYY-MM-DD (got “%(value)s”).", value=value)) from exc
+
+
+def _workdays() -> set[int]:
+    try:
+        return {int(v) for v in request.form.getlist("workdays")}
+    except ValueError as exc:
+        raise DomainError(_("Working days are numbered 1 (Monday) to 7 (Sunday).")) from exc
+
+
+def _context(**extra: Any) -> dict[str, Any]:
+    session = db.session
+    calendars = services.calendars(session)
+    types = list(
+        session.scalars(
+            sa.select(ServiceType).join(Department).options(joinedload(ServiceType.department), joinedload(ServiceType.sla_calendar)).order_by(Department.name, ServiceType.name)
+        )
+    )
+    now = utcnow()
+    examples = {}
+    for st in types:
+        # A worked example makes a rule checkable at a glance: "reported now → due …".
+        try:
+            examples[st.id] = services.compute_due(session, st, now)
+        except CalendarError:
+            examples[st.id] = None
+    return {
+        "title": _("Service standards"),
+        "calendars": calendars,
+        "types": types,
+        "examples": examples,
+        "describe": services.describe_target,
+        "target": services.sla_target,
+        "units": list(SlaUnit),
+        "unit_labels": UNIT_LABELS,
+        "clock_rules": list(TransferClock),
+        "weekdays": catalog.WEEKDAY_NAMES,
+        "default_name": services.DEFAULT_CALENDAR_NAME,
+        "this_year": now.astimezone(services.city_zone()).year,
+        **extra,
+    }
+
+
+def _done(message: str, anchor: str = "") -> Response:
+    if is_htmx():
+        return render("sla/admin.html", "body", flash_message=message, **_context())
+    flash(message, "success")
+    return redirect(url_for("sla.admin") + (f"#{anchor}" if anchor else ""))
+
+
+@bp.route("/sla")
+@roles_required(Role.SUPERVISOR)
+def admin() -> Response:
+    page = render("sla/admin.html", "body", **_context())
+    db.session.commit()  # the default calendar is made on first visit
+    return page
+
+
+@bp.route("/sla/calendars", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def create_calendar() -> Response:
+    cal = catalog.create_calendar(
+        db.session,
+        current_user,
+        name=request.form.get("name", ""),
+        work_start=_time("work_start", _("Opening time")),
+        work_end=_time("work_end", _("Closing time")),
+        workdays=_workdays(),
+    )
+    db.session.commit()
+    return _done(_("Calendar “%(name)s” added.", name=cal.name), f"calendar-{cal.id}")
+
+
+@bp.route("/sla/calendars/<int:calendar_id>", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def update_calendar(calendar_id: int) -> Response:
+    cal = catalog.get_calendar(db.session, calendar_id)
+    catalog.update_calendar(
+        db.session,
+        current_user,
+        cal,
+        name=request.form.get("name", ""),
+        work_start=_time("work_start", _("Opening time")),
+        work_end=_time("work_end", _("Closing time")),
+        workdays=_workdays(),
+    )
+    db.session.commit()
+    return _done(_("Calendar “%(name)s” saved. New due times use it from now on.", name=cal.name), f"calendar-{cal.id}")
+
+
+@bp.route("/sla/calendars/<int:calendar_id>/holidays", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def add_holiday(calendar_id: int) -> Response:
+    cal = catalog.get_calendar(db.session, calendar_id)
+    holiday = catalog.add_holiday(db.session, current_user, cal, day=_date("day"), name=request.form.get("name", ""))
+    db.session.commit()
+    return _done(_("%(name)s (%(day)s) added to %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name), f"calendar-{cal.id}")
+
+
+@bp.route("/sla/calendars/<int:calendar_id>/holidays/<int:holiday_id>/delete", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
+    cal = catalog.get_calendar(db.session, calendar_id)
+    holiday = catalog.remove_holiday(db.session, current_user, cal, holiday_id)
+    db.session.commit()
+    return _done(_("%(name)s (%(day)s) removed from %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name), f"calendar-{cal.id}")
+
+
+@bp.route("/sla/calendars/<int:calendar_id>/public-holidays", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def add_public_holidays(calendar_id: int) -> Response:
+    cal = catalog.get_calendar(db.session, calendar_id)
+    try:
+        year = int(request.form.get("year", ""))
+    except ValueError as exc:
+        raise DomainError(_("Give a year, e.g. 2026.")) from exc
+    if not 1900 <= year <= 2200:
+        raise DomainError(_("%(year)s does not look like a year.", year=year))
+    added = services.add_public_holidays(db.session, cal, [year])
+    db.session.commit()
+    return _done(_("%(n)s public holidays of %(year)s added to %(cal)s.", n=len(added), year=year, cal=cal.name), f"calendar-{cal.id}")
+
+
+@bp.route("/sla/service-types/<int:service_type_id>", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def update_standard(service_type_id: int) -> Response:
+    st = db.session.get(ServiceType, service_type_id)
+    if st is None:
+        raise NotFound(_("There is no service type %(id)s.", id=service_type_id))
+    try:
+        unit = SlaUnit(request.form.get("unit", ""))
+        rule = TransferClock(request.form.get("on_transfer", ""))
+    except ValueError as exc:
+        raise DomainError(_("Choose a unit and what a transfer does to the clock.")) from exc
+    try:
+        value = int(request.form.get("value", ""))
+    except ValueError as exc:
+        raise DomainError(_("The target for %(type)s must be a whole number.", type=st.name)) from exc
+    calendar_id = request.form.get("calendar_id", "").strip()
+    calendar = catalog.get_calendar(db.session, int(calendar_id)) if calendar_id.isdigit() else None
+    catalog.update_service_standard(db.session, current_user, st, unit=unit, value=value, calendar=calendar, on_transfer=rule)
+    db.session.commit()
+    return _done(
+        _("%(type)s: %(target)s; transfers %(rule)s the clock. Applies to new requests.", type=st.name, target=services.describe_target(st), rule=_("restart") if rule == TransferClock.RESTART else _("continue")),
+        f"type-{st.id}",
+    )
+

@@ -1,0 +1,73 @@
+"""A supervisor assigns a request from the triage queue; the crew member sees it on their map and list."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from factories import make_untriaged, zone_crews
+from factories import DAVIS_SQUARE, UNION_SQUARE
+from fieldops.workorders.models import WorkOrder, WorkOrderStatus
+from helpers import sign_in
+
+
+def test_supervisor_assigns_from_triage_and_the_crew_sees_it_on_the_map(server, page, browser, session, city) -> None:  # type: ignore[no-untyped-def]
+    zone_crews(session, city)  # crew A: ward 2 (Union Square); crew B: ward 6 (Davis Square)
+    pothole = make_untriaged(session, city, at=DAVIS_SQUARE, address="Davis Sq, Somerville", description="Deep pothole at the T entrance")
+    light = make_untriaged(session, city, service_type=city.streetlight, at=UNION_SQUARE, address="Union Sq")
+    session.commit()
+    base = server.url
+
+    sign_in(page, base, "sam")
+    page.get_by_role("link", name="Triage (2)").click()
+    page.wait_for_url("**/triage")
+    assert page.locator(".triage-item").count() == 2
+
+    # Filter by type: htmx swaps the list and the address bar keeps the filter.
+    page.select_option("select[name=type]", label="Pothole")
+    page.wait_for_function("() => document.querySelectorAll('.triage-item').length === 1")
+    assert "type=" in page.url
+    row = page.locator(f'.triage-item[data-tracking="{pothole.tracking_number}"]')
+    assert light.tracking_number not in page.inner_text("#triage-results")
+
+    # The crew whose district contains the point is suggested and preselected.
+    row.locator("details.assign summary").click()
+    assert "suggested: DPW Crew B" in row.locator("details.assign summary").inner_text()
+    crew_select = row.locator("select[name=crew_id]")
+    assert crew_select.input_value() == str(city.crew_b.id)
+    # Only crew B's members are offered.
+    assert row.locator(f'optgroup[data-crew="{city.crew_a.id}"]').evaluate("g => g.disabled")
+    row.locator("select[name=assignee_id]").select_option(label="Bob Crew")
+    row.locator("select[name=priority]").select_option("2")
+    row.locator("textarea[name=instructions]").fill("Cones are in the truck")
+    row.get_by_role("button", name="Create work order").click()
+    page.wait_for_selector("#triage-results .flash.success")
+    assert "assigned to Bob Crew" in page.inner_text("#triage-results .flash.success")
+    assert page.locator(".triage-item").count() == 0
+    assert page.inner_text("#nav-triage") == "Triage (1)"  # the street light still waits
+    assert "type=" in page.url  # still filtered
+
+    session.rollback()  # a fresh snapshot: the server wrote from its own threads
+    wo = session.scalars(sa.select(WorkOrder).where(WorkOrder.request_id == pothole.id)).one()
+    assert (wo.crew_id, wo.assignee_id, wo.priority, wo.status) == (city.crew_b.id, city.bob.id, 2, WorkOrderStatus.ASSIGNED)
+
+    # Bob, on his own tablet, sees the job on the My work map and list.
+    crew_ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    try:
+        tablet = crew_ctx.new_page()
+        errors: list[str] = []
+        tablet.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_in(tablet, base, "bob")
+        assert tablet.url.endswith("/my-work")
+        tablet.wait_for_selector(".folium-map[data-marker-count]")
+        assert tablet.locator(".folium-map").get_attribute("data-marker-count") == "1"
+        marker = tablet.locator(f'.leaflet-marker-icon.fo-pin[title^="#{wo.id} "]')
+        assert marker.count() == 1
+        assert tablet.locator(f'.wo-list li.wo[data-work-order="{wo.id}"]').count() == 1
+        assert "Davis Sq, Somerville" in tablet.inner_text(".wo-list")
+        marker.click()
+        tablet.locator(".leaflet-popup .fo-popup a").click()
+        tablet.wait_for_url(f"**/work-orders/{wo.id}")
+        assert "Cones are in the truck" in tablet.inner_text("main")
+        assert errors == []
+    finally:
+        crew_ctx.close()
