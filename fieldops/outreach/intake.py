@@ -105,6 +105,7 @@ def log_request(
         resident_language=resident_language,
         created_at=at,
         history_detail={"description_language": text_language} if fields.get("description") else None,
+        source_key=source_key,
         **fields,
     )
     follow = report

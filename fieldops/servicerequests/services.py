@@ -74,8 +74,13 @@ def create_request(
     api_key_id: int | None = None,
     external_id: str | None = None,
     history_detail: dict[str, Any] | None = None,
+    source_key: str | None = None,
 ) -> ServiceRequest:
-    """Record a resident's request: place it in a district, set its due time from the service standard."""
+    """Record a resident's request: place it in a district, set its due time from the service standard.
+
+    `source_key` is the offline outbox key of the action that created it: its history entry carries it, so a
+    retried upload is recognised as already applied.
+    """
     validate_location(latitude, longitude)
     if latitude is None and not address.strip():
         raise DomainError("Give a location: a point on the map or an address.")
@@ -129,6 +134,7 @@ def create_request(
             **({"event_id": event_id} if event_id else {}),
             **(history_detail or {}),
         },
+        source_key=source_key,
         at=created_at,
     )
     return req

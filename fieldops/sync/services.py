@@ -535,21 +535,12 @@ def _new_request(session: Session, user: User, key: str, action: Action) -> tupl
         tracking_number=tracking,
     )
     req = logged.report
-    _stamp_new_activity(session, key)
     # Photos of a report added to an existing request go to that request, where the crew will see them.
     attached = photos.attach_photos(session, user, action.photo_ids, request_id=logged.follow.id, kind=PhotoKind.INTAKE, source_key=key)
     result = {"request_id": req.id, "tracking_number": req.tracking_number, "photos": len(attached)}
     if logged.joined_existing:
         result["added_to"] = logged.follow.tracking_number
     return 201, _ok(key, action, result, req=req)
-
-
-def _stamp_new_activity(session: Session, key: str) -> None:
-    # create_request records its history entry without a source key; it is still pending (unflushed) here,
-    # so it can be stamped before the append-only guard would see it as an edit.
-    for obj in session.new:
-        if isinstance(obj, Activity) and obj.source_key is None:
-            obj.source_key = key
 
 
 # --- conflicts, and what a tablet keeps offline ------------------------------------------------------------------

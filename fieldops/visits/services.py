@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, joinedload
 
 from fieldops.accounts.models import Role, User
 from fieldops.activity import services as activity
-from fieldops.activity.models import Activity
 from fieldops.catalog.models import FollowUpPolicy, ServiceType
 from fieldops.db import utcnow
 from fieldops.errors import Conflict, DomainError, Forbidden, NotFound
@@ -470,12 +469,8 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
         contact_consent=original.contact_consent,
         created_at=now,
         parent=original,
+        source_key=source_key,
     )
-    if source_key is not None:
-        # create_request wrote its history entry without the sync key; it is still pending, so it can be stamped.
-        for obj in session.new:
-            if isinstance(obj, Activity) and obj.request_id == follow_on.id and obj.source_key is None:
-                obj.source_key = source_key
     visit.follow_on_request_id = follow_on.id
     visit.follow_on_request = follow_on
     activity.record(
