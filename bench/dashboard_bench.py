@@ -9,6 +9,7 @@ requests: the worst case for one page (a city ten times Boston's volume looking 
 For each database it times, cold (first call) and warm (median of the next runs):
   - the service (figures grouped by department, service type and district, with weekly trend),
   - hotspots (rodent reports, shapely) and the open-request map points,
+  - the supervisors' triage nav badge (shown on every page): the whole count against the capped one,
   - the full HTTP GET of /performance through the Flask test client signed in as a supervisor
     (figures + charts + folium map + hotspots + template), and the htmx fragment a filter change fetches.
 
@@ -143,6 +144,16 @@ def measure(app, label: str, period: tuple[str, str], runs: int) -> None:  # typ
 
         cold, warm = _timed(extras, runs)
         print(f"  hotspots + map points      cold {cold * 1000:7.0f} ms   warm {warm * 1000:7.0f} ms")
+
+        # The supervisors' nav badge, on every page they open: the whole count against the capped one.
+        from fieldops.dispatch import services as ds
+
+        waiting = ds.triage_count(db.session)
+        cold, warm = _timed(lambda: ds.triage_count(db.session), runs)
+        print(f"  triage count, all {waiting:>7,}  cold {cold * 1000:7.0f} ms   warm {warm * 1000:7.0f} ms")
+        badge = ds.triage_badge(db.session)
+        cold, warm = _timed(lambda: ds.triage_badge(db.session), runs)
+        print(f"  triage nav badge ({badge:>5})  cold {cold * 1000:7.0f} ms   warm {warm * 1000:7.0f} ms")
 
     client = app.test_client()
     with app.app_context():

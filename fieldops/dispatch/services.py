@@ -93,9 +93,27 @@ def _needs_triage() -> sa.ColumnElement[bool]:
     return sa.and_(ServiceRequest.status == RequestStatus.OPEN, ServiceRequest.duplicate_of_id.is_(None), ~open_job)
 
 
-def triage_count(session: Session) -> int:
-    """How many requests wait in the triage queue."""
-    return session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest).where(_needs_triage())) or 0
+def triage_count(session: Session, *, limit: int | None = None) -> int:
+    """How many requests wait in the triage queue; with `limit`, counting stops there.
+
+    The supervisors' nav badge shows the count on every page: a city that imported years of open requests
+    has tens of thousands waiting, and counting them all costs a tenth of a second per page; a badge only
+    needs to know that there are "999+".
+    """
+    waiting = sa.select(ServiceRequest.id).where(_needs_triage())
+    if limit is not None:
+        waiting = waiting.limit(limit)
+    return session.scalar(sa.select(sa.func.count()).select_from(waiting.subquery())) or 0
+
+
+BADGE_LIMIT = 999
+
+
+def triage_badge(session: Session, *, limit: int | None = None) -> str:
+    """The nav badge's figure: the exact count up to `limit` (BADGE_LIMIT), then "999+"."""
+    limit = BADGE_LIMIT if limit is None else limit
+    n = triage_count(session, limit=limit + 1)
+    return f"{limit}+" if n > limit else str(n)
 
 
 def triage_queue(session: Session, filters: TriageFilters, *, now: dt.datetime | None = None, page_size: int = PAGE_SIZE) -> TriagePage:

@@ -35,11 +35,11 @@ FILTER_FIELDS = ("type", "department", "district", "channel", "age", "overdue", 
 
 @bp.app_context_processor
 def _triage_count() -> dict[str, Any]:
-    def count() -> int:
+    def count() -> str:
         # Only the supervisors' nav calls it, so other pages cost no query.
         if not current_user.is_authenticated or not current_user.is_supervisor:
-            return 0
-        return services.triage_count(db.session)
+            return "0"
+        return services.triage_badge(db.session)
 
     def crews_for(req: ServiceRequest) -> list[Crew]:
         # The work order page's reassign panel (templates/dispatch/_reassign_panel.html).

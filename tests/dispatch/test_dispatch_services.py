@@ -47,6 +47,10 @@ def test_queue_holds_open_unassigned_unmerged_requests(session, city) -> None:  
     assert set(_tracking(page)) == {waiting.tracking_number, sent_back.request.tracking_number}
     assert assigned.tracking_number not in _tracking(page)
     assert services.triage_count(session) == 2
+    # The nav badge stops counting past its limit.
+    assert services.triage_count(session, limit=1) == 1
+    assert services.triage_badge(session, limit=2) == "2"
+    assert services.triage_badge(session, limit=1) == "1+"
 
 
 def test_queue_filters(session, city) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from factories import make_parks, make_untriaged, zone_crews
 from factories import DAVIS_SQUARE, UNION_SQUARE, make_job
 from fieldops.db import utcnow
+from fieldops.dispatch import services as dispatch_services
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus as S
 from helpers import csrf_token, login
@@ -31,7 +32,7 @@ def test_triage_is_for_supervisors(client, city) -> None:  # type: ignore[no-unt
     assert client.get("/sla").status_code == 403
 
 
-def test_triage_page_filters_and_suggests_the_district_crew(session, client, city) -> None:  # type: ignore[no-untyped-def]
+def test_triage_page_filters_and_suggests_the_district_crew(session, client, city, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     zone_crews(session, city)
     davis = make_untriaged(session, city, at=DAVIS_SQUARE, address="Davis Sq", created_at=utcnow() - dt.timedelta(days=4))
     union = make_untriaged(session, city, service_type=city.streetlight, at=UNION_SQUARE, address="Union Sq")
@@ -41,6 +42,11 @@ def test_triage_page_filters_and_suggests_the_district_crew(session, client, cit
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "HX-Request" in resp.headers["Vary"]
     assert "Triage (2)" in html
+    assert davis.tracking_number in html and union.tracking_number in html
+    # Past the badge's limit the nav says "N+", while the queue itself still counts them all.
+    monkeypatch.setattr(dispatch_services, "BADGE_LIMIT", 1)
+    html = client.get("/triage").get_data(as_text=True)
+    assert "Triage (1+)" in html and "Triage (2)" not in html
     assert davis.tracking_number in html and union.tracking_number in html
     assert "Maria Resident" not in html and "617-555" not in html
     assert 'data-sla="open_overdue"' in html  # the 4-day-old pothole
