@@ -78,6 +78,12 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     # /static/: the content-hashed build of pwa/ (fieldops/pwa/build.py), hashed names immutable.
     app.wsgi_app = static_files(app.wsgi_app, app.extensions["fieldops.assets"])  # type: ignore[method-assign]
+    if settings.proxy_hops:
+        # Behind N reverse proxies, the client is the N-th address from the right of X-Forwarded-For (each proxy
+        # appends the one it saw); anything further left came from the client and could be forged.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     return app
 
 

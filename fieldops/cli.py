@@ -25,6 +25,7 @@ def main() -> None:
 
 # Feature modules that expose `commands: list[click.Command]`. Add a feature's CLI by adding it here.
 FEATURE_COMMAND_MODULES: tuple[str, ...] = (
+    "fieldops.accounts.cli",
     "fieldops.sla.cli",
     "fieldops.imports.cli",
     "fieldops.open311.cli",

@@ -16,6 +16,15 @@ class SettingsError(ValueError):
     """A setting in the environment has a value we cannot use."""
 
 
+# Whole-number settings with a lower bound: field -> (variable, smallest allowed value).
+_BOUNDED = {
+    "login_max_failures": ("FIELDOPS_LOGIN_MAX_FAILURES", 1),
+    "login_max_failures_per_ip": ("FIELDOPS_LOGIN_MAX_FAILURES_PER_IP", 1),
+    "login_throttle_minutes": ("FIELDOPS_LOGIN_THROTTLE_MINUTES", 1),
+    "proxy_hops": ("FIELDOPS_PROXY_HOPS", 0),
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the app can be configured with; build one per app (tests build their own)."""
@@ -39,8 +48,22 @@ class Settings:
     session_cookie_secure: bool = False
     # Open311 jurisdiction_id clients may send; a different one is refused (fieldops serves one city).
     open311_jurisdiction: str = "fieldops.local"
+    # Sign-in throttling (fieldops/accounts/throttle.py), counted in the database so it holds across processes:
+    # this many failed sign-ins for one username from one address pause that pair; the per-address limit is much
+    # higher, so a shared Wi-Fi's typos lock nobody out but one address cannot try many usernames either.
+    login_max_failures: int = 5
+    login_max_failures_per_ip: int = 50
+    login_throttle_minutes: int = 15
+    # Reverse proxies in front of the app that append X-Forwarded-For/-Proto. 0: none, the socket's address is
+    # the client's. Never more than really exist, or clients can forge their address.
+    proxy_hops: int = 0
     testing: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, (key, smallest) in _BOUNDED.items():
+            if getattr(self, name) < smallest:
+                raise SettingsError(f"{key} must be at least {smallest}, not {getattr(self, name)}")
 
     @property
     def max_photo_bytes(self) -> int:
@@ -84,6 +107,7 @@ class Settings:
             ("tile_max_zoom", "FIELDOPS_TILE_MAX_ZOOM", int),
             ("map_zoom", "FIELDOPS_MAP_ZOOM", int),
             ("open311_jurisdiction", "FIELDOPS_OPEN311_JURISDICTION", str),
+            *((name, key, int) for name, (key, _smallest) in _BOUNDED.items()),
         ):
             if key in env:
                 try:

@@ -76,3 +76,30 @@ class User(UserMixin, Base):
     @property
     def is_supervisor(self) -> bool:
         return self.has_role(Role.SUPERVISOR)
+
+
+class ThrottleScope(enum.StrEnum):
+    USER_IP = "user_ip"  # one typed username from one client address
+    IP = "ip"  # every username from one client address
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per (username, address) and per address; see fieldops/accounts/throttle.py.
+
+    Rows live in the database, not in a process, so every `fieldops serve` process sees the same counts. Failures
+    count until `expires_at` (the window from the first failure, stretched to the end of a pause); after that the
+    row is worthless, the next failure starts from 1, and pruning may delete it.
+    """
+
+    __tablename__ = "login_throttle"
+
+    scope: Mapped[ThrottleScope] = mapped_column(str_enum(ThrottleScope, "scope"), primary_key=True)
+    # The client's address (IPv6: its /64, which one household or attacker holds as a whole).
+    ip: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    # Normalised as sign-in compares it (stripped, lower case); "" for the per-address row. Any username is counted,
+    # accounts or not, so the answer never tells which usernames exist.
+    username: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    failures: Mapped[int]
+    # Sign-in from here (for this username) is refused, without checking the password, until then.
+    paused_until: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import secrets
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.db import utcnow
@@ -12,10 +16,18 @@ from fieldops.errors import DomainError
 MIN_PASSWORD_LENGTH = 10
 
 
+@functools.cache
+def _unknown_user_hash() -> str:
+    # Same method and cost as real accounts' hashes; made once per process, when first needed.
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The active user with these credentials, or None (the caller shows one message for every failure)."""
     user = session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.strip().lower()))
-    if user is None or not user.active or not user.check_password(password):
+    # Hash the password whether or not the account exists, so the time taken does not tell which usernames do.
+    matches = user.check_password(password) if user is not None else check_password_hash(_unknown_user_hash(), password)
+    if user is None or not user.active or not matches:
         return None
     user.last_login_at = utcnow()
     return user
