@@ -2,6 +2,10 @@
 
 One path for the form without JavaScript (servicerequests/views.py) and for the tablet's outbox (sync kind
 "request", fieldops/sync/services.py), so a report logged offline ends up exactly like one logged online.
+
+The duplicate question: on the tablet, intake.js asks it before the report enters the outbox. The form without
+JavaScript asks it on the server (log_unless_duplicate): a report near an open request of its type is not saved
+until staff choose "add to this request" (duplicate_of) or "it is a new problem" (confirmed_new).
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import User
@@ -19,10 +24,13 @@ from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
 from fieldops.errors import DomainError
 from fieldops.i18n import RESIDENT_LANGUAGES
-from fieldops.outreach.duplicates import join_as_duplicate, request_by_tracking
+from fieldops.outreach.duplicates import Candidate, find_duplicates, join_as_duplicate, request_by_tracking
 from fieldops.outreach.models import OutreachEvent
 from fieldops.outreach.services import get_event
+from fieldops.photos.models import Photo, PhotoKind
+from fieldops.photos.services import parse_photo_id
 from fieldops.servicerequests.models import Channel, ServiceRequest
+from fieldops.servicerequests.services import validate_location
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,22 @@ class Logged:
     @property
     def joined_existing(self) -> bool:
         return self.follow.id != self.report.id
+
+
+@dataclass(frozen=True)
+class PossibleDuplicates:
+    """Nothing was saved: open requests of the type nearby that the report may repeat, nearest first."""
+
+    candidates: list[Candidate]
+
+
+@dataclass(frozen=True)
+class CheckedReport:
+    """A report's answers and languages as they will be stored."""
+
+    answers: dict[str, Any]
+    resident_language: str
+    text_language: str
 
 
 def event_for(session: Session, event_id: Any) -> OutreachEvent | None:
@@ -72,6 +96,23 @@ def answers_for(service_type: ServiceType, raw: Mapping[str, Any] | None) -> dic
     return validate_answers(service_type, lists)
 
 
+def check_report(
+    service_type: ServiceType,
+    *,
+    attributes: Mapping[str, Any] | None,
+    resident_language: Any,
+    description_language: Any,
+    latitude: float | None,
+    longitude: float | None,
+) -> CheckedReport:
+    """Check what staff typed the way log_request will (answers, languages, the point), saving nothing."""
+    validate_location(latitude, longitude)
+    answers = answers_for(service_type, attributes)
+    resident = language_code(resident_language, "en")
+    # The resident's words are kept as typed; the language they are written in is recorded beside them.
+    return CheckedReport(answers=answers, resident_language=resident, text_language=language_code(description_language, resident))
+
+
 def log_request(
     session: Session,
     user: User,
@@ -90,10 +131,14 @@ def log_request(
     from fieldops.servicerequests.services import create_request
 
     existing = request_by_tracking(session, duplicate_of) if duplicate_of.strip() else None
-    answers = answers_for(service_type, attributes)
-    resident_language = language_code(fields.pop("resident_language", ""), "en")
-    # The resident's words are kept as typed; the language they are written in is recorded beside them.
-    text_language = language_code(description_language, resident_language)
+    checked = check_report(
+        service_type,
+        attributes=attributes,
+        resident_language=fields.pop("resident_language", ""),
+        description_language=description_language,
+        latitude=fields.get("latitude"),
+        longitude=fields.get("longitude"),
+    )
     at = at or utcnow()
     report = create_request(
         session,
@@ -101,10 +146,10 @@ def log_request(
         service_type=service_type,
         channel=Channel.OUTREACH if event is not None else channel,
         event_id=event.id if event is not None else None,
-        attributes=answers,
-        resident_language=resident_language,
+        attributes=checked.answers,
+        resident_language=checked.resident_language,
         created_at=at,
-        history_detail={"description_language": text_language} if fields.get("description") else None,
+        history_detail={"description_language": checked.text_language} if fields.get("description") else None,
         source_key=source_key,
         **fields,
     )
@@ -112,3 +157,80 @@ def log_request(
     if existing is not None:
         follow = join_as_duplicate(session, user, report, existing, at=at, source_key=source_key)
     return Logged(report=report, follow=follow)
+
+
+def log_unless_duplicate(
+    session: Session,
+    user: User,
+    *,
+    service_type: ServiceType,
+    channel: Channel,
+    confirmed_new: bool = False,
+    event: OutreachEvent | None = None,
+    attributes: Mapping[str, Any] | None = None,
+    duplicate_of: str = "",
+    description_language: str = "",
+    latitude: float | None = None,
+    longitude: float | None = None,
+    at: dt.datetime | None = None,
+    **fields: Any,
+) -> Logged | PossibleDuplicates:
+    """Log the report, or, when it is near open requests of its type and staff have not chosen yet, return those."""
+    # Staff choose with duplicate_of ("add to this request") or confirmed_new ("it is a new problem").
+    if not confirmed_new and not duplicate_of.strip() and latitude is not None and longitude is not None:
+        # A report that would be refused anyway hears why first, not about duplicates.
+        check_report(
+            service_type,
+            attributes=attributes,
+            resident_language=fields.get("resident_language", ""),
+            description_language=description_language,
+            latitude=latitude,
+            longitude=longitude,
+        )
+        found = find_duplicates(session, service_type, latitude, longitude, now=at)
+        if found:
+            return PossibleDuplicates(candidates=found)
+    return log_request(
+        session,
+        user,
+        service_type=service_type,
+        channel=channel,
+        event=event,
+        attributes=attributes,
+        duplicate_of=duplicate_of,
+        description_language=description_language,
+        at=at,
+        latitude=latitude,
+        longitude=longitude,
+        **fields,
+    )
+
+
+def kept_photos(session: Session, user: User, photo_ids: Sequence[str]) -> list[Photo]:
+    """The user's own staged, unattached intake photos among the ids, in the order given; other ids are ignored."""
+    # The form without JavaScript stages its photos while staff answer the duplicate question (a browser cannot
+    # send a chosen file again); ignoring other ids means a form cannot claim anyone else's upload.
+    wanted: list[str] = []
+    for raw in photo_ids:
+        try:
+            pid = parse_photo_id(raw) if raw.strip() else ""
+        except DomainError:
+            continue
+        if pid and pid not in wanted:
+            wanted.append(pid)
+    if not wanted:
+        return []
+    found = {
+        p.id: p
+        for p in session.scalars(
+            sa.select(Photo).where(
+                Photo.id.in_(wanted),
+                Photo.uploaded_by_id == user.id,
+                Photo.kind == PhotoKind.INTAKE,
+                Photo.request_id.is_(None),
+                Photo.work_order_id.is_(None),
+                Photo.visit_id.is_(None),
+            )
+        )
+    }
+    return [found[pid] for pid in wanted if pid in found]

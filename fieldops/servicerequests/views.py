@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
@@ -23,11 +24,12 @@ from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES, RESIDENT_LANGUAGES, current_language
 from fieldops.maps.builder import build_map, render_parts
 from fieldops.outreach import duplicates, intake
+from fieldops.outreach.models import EventCheckin
 from fieldops.outreach.public import public_status
 from fieldops.outreach.services import current_checkin
 from fieldops.outreach.views import checkin_json
 from fieldops.photos import services as photos
-from fieldops.photos.models import PhotoKind
+from fieldops.photos.models import Photo, PhotoKind
 from fieldops.servicerequests.models import Channel
 from fieldops.web.access import public
 from fieldops.web.htmx import render
@@ -74,52 +76,100 @@ def new() -> Response:
     settings = get_settings()
     types = active_service_types(db.session)
     checkin = current_checkin(db.session, current_user)
-    if request.method == "POST":
-        # The page normally saves through the offline outbox; this is the path without JavaScript.
-        code = request.form.get("service_type", "")
-        service_type = next((t for t in types if t.code == code), None)
-        if service_type is None:
-            raise DomainError(_("Choose what the request is about."))
-        logged = intake.log_request(
-            db.session,
-            current_user,
-            service_type=service_type,
-            channel=_channel(),
-            event=checkin.event if checkin is not None else None,
-            attributes=_raw_answers(code),
-            duplicate_of=request.form.get("duplicate_of", ""),
-            description_language=request.form.get("description_language", ""),
-            description=request.form.get("description", ""),
-            latitude=_float("latitude"),
-            longitude=_float("longitude"),
-            address=request.form.get("address", ""),
-            resident_name=request.form.get("resident_name", ""),
-            resident_phone=request.form.get("resident_phone", ""),
-            resident_email=request.form.get("resident_email", ""),
-            resident_language=request.form.get("resident_language", "en"),
-            contact_consent=bool(request.form.get("contact_consent")),
-        )
-        refused = []
-        for f in request.files.getlist("photos"):
-            if not f or not f.filename:
-                continue
-            # Each photo stands alone: a bad file is named, the request and the good photos are kept.
-            try:
-                photo, _created = photos.stage_photo(
-                    db.session, settings, current_user, photo_id=None, raw=f.read(), kind=PhotoKind.INTAKE, filename=f.filename
-                )
-                photos.attach_photos(db.session, current_user, [photo.id], request_id=logged.follow.id)
-            except DomainError as exc:
-                refused.append(f"{f.filename}: {exc.message}")
-        db.session.commit()
-        args = {"refused": " ".join(refused)} if refused else {}
-        if logged.joined_existing:
-            args["joined"] = "1"
-        return redirect(url_for("servicerequests.receipt", tracking=logged.follow.tracking_number, **args))
+    if request.method == "GET":
+        return _intake_page(types, checkin)
+    # The page normally saves through the offline outbox, which asks the duplicate question in the browser;
+    # this is the path without JavaScript, where the server asks it.
+    code = request.form.get("service_type", "")
+    service_type = next((t for t in types if t.code == code), None)
+    if service_type is None:
+        raise DomainError(_("Choose what the request is about."))
+    latitude, longitude = _point()
+    outcome = intake.log_unless_duplicate(
+        db.session,
+        current_user,
+        service_type=service_type,
+        channel=_channel(),
+        confirmed_new=bool(_chosen("not_duplicate")),
+        event=checkin.event if checkin is not None else None,
+        attributes=_raw_answers(code),
+        duplicate_of=_chosen("duplicate_of"),
+        description_language=request.form.get("description_language", ""),
+        description=request.form.get("description", ""),
+        latitude=latitude,
+        longitude=longitude,
+        address=request.form.get("address", ""),
+        resident_name=request.form.get("resident_name", ""),
+        resident_phone=request.form.get("resident_phone", ""),
+        resident_email=request.form.get("resident_email", ""),
+        resident_language=request.form.get("resident_language", "en"),
+        contact_consent=bool(request.form.get("contact_consent")),
+    )
+    # Photos chosen before the duplicate question were staged then; the browser cannot send them again.
+    kept = intake.kept_photos(db.session, current_user, request.form.getlist("staged_photo"))
+    refused = []
+    for f in request.files.getlist("photos"):
+        if not f or not f.filename:
+            continue
+        # Each photo stands alone: a bad file is named, the request and the good photos are kept.
+        try:
+            photo, _created = photos.stage_photo(
+                db.session, settings, current_user, photo_id=None, raw=f.read(), kind=PhotoKind.INTAKE, filename=f.filename
+            )
+        except DomainError as exc:
+            refused.append(f"{f.filename}: {exc.message}")
+        else:
+            kept.append(photo)
+    if isinstance(outcome, intake.PossibleDuplicates):
+        db.session.commit()  # only the staged photos: the report waits for staff's answer
+        return _intake_page(types, checkin, typed=request.form, candidates=outcome.candidates, kept=kept, refused=refused)
+    if kept:
+        photos.attach_photos(db.session, current_user, [p.id for p in kept], request_id=outcome.follow.id)
+    db.session.commit()
+    args = {"refused": " ".join(refused)} if refused else {}
+    if outcome.joined_existing:
+        args["joined"] = "1"
+    return redirect(url_for("servicerequests.receipt", tracking=outcome.follow.tracking_number, **args))
+
+
+def _chosen(name: str) -> str:
+    """The last value of a field given more than once (the hidden input, then the button that was pressed)."""
+    return next((v.strip() for v in reversed(request.form.getlist(name)) if v.strip()), "")
+
+
+def _point() -> tuple[float | None, float | None]:
+    """The report's point: the map picker's hidden fields, or the coordinates typed where there is no map."""
+    typed = request.form.get("coordinates", "").strip()
+    if not typed:
+        return _float("latitude"), _float("longitude")
+    parts = typed.replace(",", " ").split()
+    try:
+        if len(parts) != 2:
+            raise ValueError(typed)
+        return float(parts[0]), float(parts[1])
+    except ValueError as exc:
+        raise DomainError(_("Type the coordinates as two numbers, latitude then longitude.")) from exc
+
+
+def _intake_page(
+    types: list[ServiceType],
+    checkin: EventCheckin | None,
+    *,
+    typed: MultiDict[str, str] | None = None,
+    candidates: list[duplicates.Candidate] | None = None,
+    kept: list[Photo] | None = None,
+    refused: list[str] | None = None,
+) -> Response:
+    """The intake form: empty, or again with what staff typed and the open requests the report may repeat."""
+    settings = get_settings()
+    typed = typed if typed is not None else MultiDict()
     # The types' questions, loaded with the types (every type's questions are in the page, for offline use).
     db.session.scalars(sa.select(ServiceType).where(ServiceType.id.in_([t.id for t in types])).options(selectinload(ServiceType.attributes))).all()
     event = checkin.event if checkin is not None else None
-    if event is not None and event.latitude is not None:
+    point = _typed_point(typed)
+    if point is not None:
+        m = build_map(settings, center=point, zoom=STREET_ZOOM)
+    elif event is not None and event.latitude is not None:
         # At an event, the map opens on it: most reports are around the corner.
         m = build_map(settings, center=(event.latitude, event.longitude), zoom=STREET_ZOOM)
     else:
@@ -137,8 +187,22 @@ def new() -> Response:
         checkin_json=checkin_json(checkin),
         status_url_template=url_for("servicerequests.status", tracking="XXXX-XXXX", _external=True),
         attr_prefix=ATTR_PREFIX,
+        typed=typed,
+        point=point,
+        candidates=candidates or [],
+        kept_photos=kept or [],
+        refused=refused or [],
         title=_("New request"),
     )
+
+
+def _typed_point(typed: MultiDict[str, str]) -> tuple[float, float] | None:
+    """The map picker's point from a form shown again, if it is one."""
+    try:
+        lat, lon = float(typed.get("latitude", "")), float(typed.get("longitude", ""))
+    except ValueError:
+        return None
+    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
 @bp.route("/requests/<tracking>/receipt")

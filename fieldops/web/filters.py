@@ -1,4 +1,4 @@
-"""Template filters and globals: local times, relative due times."""
+"""Template filters and globals: local times, relative due times, how long ago."""
 
 from __future__ import annotations
 
@@ -36,5 +36,18 @@ def register(app: Flask, settings: Settings) -> None:
 
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["due_in"] = due_in
+    app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["settings"] = settings
     app.jinja_env.globals["utcnow"] = utcnow
+
+
+def ago(value: dt.datetime, now: dt.datetime | None = None) -> str:
+    """How long ago, in the page's language: "40 min ago", "5 h ago", "3 days ago" (days from 48 h, so never "1 days")."""
+    minutes = max((now or utcnow()) - value, dt.timedelta(0)).total_seconds() / 60
+    if minutes < 60:
+        span = _("%(n)s min", n=f"{minutes:.0f}")
+    elif minutes < 48 * 60:
+        span = _("%(n)s h", n=f"{minutes / 60:.0f}")
+    else:
+        span = _("%(n)s days", n=f"{minutes / 1440:.0f}")
+    return _("%(span)s ago", span=span)

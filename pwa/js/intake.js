@@ -26,6 +26,8 @@
 
   // ------------------------------------------------------------------ service types and their questions
   function typeCode() { return form.elements.service_type.value; }
+  // The hidden inputs, not form.elements[name]: the server's duplicate buttons share their names.
+  function hidden(name) { return form.querySelector("input[type=hidden][name='" + name + "']"); }
 
   function showQuestions() {
     var code = typeCode();
@@ -218,7 +220,7 @@
       button.textContent = t("dup_add", "Add to this request");
       // One tap: the report is saved (through the outbox, like any other) as part of the existing request.
       button.addEventListener("click", function () {
-        form.elements.duplicate_of.value = c.tracking_number;
+        hidden("duplicate_of").value = c.tracking_number;
         if (form.requestSubmit) form.requestSubmit(); else form.dispatchEvent(new Event("submit", { cancelable: true, bubbles: true }));
       });
       li.appendChild(text);
@@ -299,7 +301,7 @@
       if (evt.detail.spec.kind !== "request") return;
       var f = evt.detail.spec.fields;
       lastResident = { resident_name: f.resident_name, resident_phone: f.resident_phone, resident_email: f.resident_email, resident_language: f.resident_language, contact_consent: f.contact_consent };
-      form.elements.duplicate_of.value = "";
+      hidden("duplicate_of").value = "";
       descriptionTouched = false;
       var search = $("[data-type-search]", form);
       if (search) { search.value = ""; search.dispatchEvent(new Event("input")); }
@@ -308,6 +310,14 @@
       $("[data-duplicates]", form).hidden = true;
     });
     document.addEventListener("checkin:changed", showEvent);
+    // Reached only when field.js did not take the submit into the outbox (it stops the event first): the form
+    // goes to the server as a plain POST. Staff who saw this page's candidates and still chose "Save request"
+    // have answered the duplicate question, so the server must not ask it again.
+    form.addEventListener("submit", function () {
+      var box = $("[data-duplicates]", form);
+      var shown = box && !box.hidden && $all("[data-add-to-existing]", box).length > 0;
+      if (shown && !hidden("duplicate_of").value) hidden("not_duplicate").value = "1";
+    });
     var next = $("[data-next-resident]"), same = $("[data-same-resident]");
     if (next) next.addEventListener("click", function () { nextResident(false); });
     if (same) same.addEventListener("click", function () { nextResident(true); });
