@@ -69,7 +69,7 @@ def create_calendar(
 def update_calendar(
     session: Session, actor: User, cal: BusinessCalendar, *, name: str, work_start: dt.time, work_end: dt.time, workdays: set[int]
 ) -> BusinessCalendar:
-    """Change a calendar's name, working hours and working days (affects due times computed from now on)."""
+    """Change a calendar's name, working hours and working days (open requests follow via fieldops.sla.recompute)."""
     from fieldops.sla.services import DEFAULT_CALENDAR_NAME
 
     _require_supervisor(actor)
@@ -127,7 +127,7 @@ def update_service_standard(
     calendar: BusinessCalendar | None,
     on_transfer: TransferClock,
 ) -> ServiceType:
-    """Set a type's SLA target (hours, business hours or business days), calendar and transfer rule; applies to new requests."""
+    """Set a type's SLA target (hours, business hours or business days), calendar and transfer rule (open requests: fieldops.sla.recompute)."""
     from fieldops.sla.services import work_calendar, wall_clock_hours
 
     _require_supervisor(actor)

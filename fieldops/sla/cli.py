@@ -35,10 +35,52 @@ def holidays(years: tuple[int, ...], calendar_name: str | None, list_only: bool)
             if not 1900 <= year <= 2200:
                 raise click.ClickException(f"{year} does not look like a year.")
         added = add_public_holidays(session, cal, wanted)
+        moved = 0
+        if added:
+            from fieldops.sla.recompute import recompute_open_due_times
+
+            # Open requests follow the calendar they count in, in the same transaction as the new holidays.
+            reason = f"{len(added)} public holidays of {', '.join(map(str, wanted))} added to {cal.name}"
+            moved = recompute_open_due_times(session, calendar_ids=[cal.id], reason=reason).changed
         session.commit()
-        click.echo(f"{cal.name}: {len(added)} holiday(s) added for {', '.join(map(str, wanted))}.")
+        click.echo(f"{cal.name}: {len(added)} holiday(s) added for {', '.join(map(str, wanted))}; {moved} open request(s) have a new due time.")
     for h in sorted(cal.holidays, key=lambda h: h.day):
         click.echo(f"  {h.day:%a %Y-%m-%d}  {h.name}")
 
 
-commands: list[click.Command] = [holidays]
+@click.command("sla-recompute")
+@click.option("--type", "codes", multiple=True, metavar="CODE", help="Service type code (repeatable); default: every type.")
+@click.option("--dry-run", is_flag=True, help="Count the open requests that would get a new due time; change nothing.")
+@with_appcontext
+def sla_recompute(codes: tuple[str, ...], dry_run: bool) -> None:
+    """Give open requests the due time their type's standard and calendar give now (after changes made outside /sla)."""
+    from fieldops.catalog.models import ServiceType
+    from fieldops.errors import DomainError
+    from fieldops.extensions import db
+    from fieldops.sla.recompute import recompute_open_due_times
+
+    session = db.session
+    type_ids: list[int] | None = None
+    if codes:
+        found = {code: id_ for code, id_ in session.execute(sa.select(ServiceType.code, ServiceType.id).where(ServiceType.code.in_(codes)))}
+        unknown = [c for c in codes if c not in found]
+        if unknown:
+            known = ", ".join(session.scalars(sa.select(ServiceType.code).order_by(ServiceType.code))) or "none yet"
+            raise click.ClickException(f"No service type with code {', '.join(map(repr, unknown))} (codes: {known}).")
+        type_ids = list(found.values())
+    what = ", ".join(codes) if codes else "all service types"
+    try:
+        result = recompute_open_due_times(session, service_type_ids=type_ids, reason=f"recomputed from the console ({what})")
+    except DomainError as exc:
+        session.rollback()
+        raise click.ClickException(exc.message) from exc
+    if dry_run:
+        session.rollback()
+        click.echo(f"Dry run, nothing changed: {result.changed} of {result.examined} open request(s) of {what} would get a new due time "
+                   f"({result.work_orders} work order(s) with them).")
+        return
+    session.commit()
+    click.echo(f"{result.changed} of {result.examined} open request(s) of {what} have a new due time ({result.work_orders} work order(s) moved with them).")
+
+
+commands: list[click.Command] = [holidays, sla_recompute]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -135,21 +135,31 @@ def sla_target(service_type: ServiceType) -> int:
 
 def compute_due(session: Session, service_type: ServiceType, start: dt.datetime) -> dt.datetime:
     """The moment a request of this type started at `start` becomes overdue."""
-    if start.tzinfo is None:
-        raise ValueError("naive datetime given to compute_due; attach a time zone first")
+    return due_rule(session, service_type)(start)
+
+
+def due_rule(session: Session, service_type: ServiceType) -> Callable[[dt.datetime], dt.datetime]:
+    """`compute_due` for one type with its target and calendar looked up once (for many requests of the type)."""
     target = sla_target(service_type)
     unit = service_type.sla_unit or SlaUnit.HOURS
     if unit == SlaUnit.HOURS:
-        return start.astimezone(dt.UTC) + dt.timedelta(hours=target)
+        wall_clock = dt.timedelta(hours=target)
+
+        def due(start: dt.datetime) -> dt.datetime:
+            if start.tzinfo is None:
+                raise ValueError("naive datetime given to compute_due; attach a time zone first")
+            return start.astimezone(dt.UTC) + wall_clock
+
+        return due
     cal = _session_work_calendar(session, calendar_for(session, service_type))
     if unit == SlaUnit.BUSINESS_HOURS:
-        return cal.add_working_hours(start, target)
-    return cal.add_working_days(start, target)
+        return lambda start: cal.add_working_hours(start, target)
+    return lambda start: cal.add_working_days(start, target)
 
 
-def local_text(moment: dt.datetime) -> str:
+def local_text(moment: dt.datetime, zone: ZoneInfo | None = None) -> str:
     """A moment in the city's time, as people read it: 'Tue Mar 4, 4:00 PM'."""
-    return moment.astimezone(city_zone()).strftime("%a %b %-d, %-I:%M %p")
+    return moment.astimezone(zone or city_zone()).strftime("%a %b %-d, %-I:%M %p")
 
 
 def wall_clock_hours(unit: SlaUnit, value: int, cal: WorkCalendar | None = None) -> int:

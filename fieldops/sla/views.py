@@ -8,18 +8,20 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from fieldops.accounts.models import Role
 from fieldops.catalog import services as catalog
-from fieldops.catalog.models import Department, ServiceType, SlaUnit, TransferClock
+from fieldops.catalog.models import BusinessCalendar, Department, ServiceType, SlaUnit, TransferClock
 from fieldops.db import utcnow
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.sla import services
 from fieldops.sla.calendar import CalendarError
+from fieldops.sla.recompute import RecomputeResult, recompute_open_due_times
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import is_htmx, render
 
@@ -84,6 +86,18 @@ def _context(**extra: Any) -> dict[str, Any]:
     }
 
 
+def _recomputed(result: RecomputeResult) -> str:
+    """The flash message's second sentence: how many open requests the change moved."""
+    if not result.changed:
+        return _("No open request needed a new due time.")
+    return ngettext("%(num)s open request has a new due time.", "%(num)s open requests have a new due time.", result.changed)
+
+
+def _follow_calendar(cal: BusinessCalendar, reason: str) -> RecomputeResult:
+    # Same transaction as the change: the page never shows a calendar that open requests do not follow yet.
+    return recompute_open_due_times(db.session, current_user, calendar_ids=[cal.id], reason=reason, now=utcnow())
+
+
 def _done(message: str, anchor: str = "") -> Response:
     if is_htmx():
         return render("sla/admin.html", "body", flash_message=message, **_context())
@@ -127,8 +141,9 @@ def update_calendar(calendar_id: int) -> Response:
         work_end=_time("work_end", _("Closing time")),
         workdays=_workdays(),
     )
+    result = _follow_calendar(cal, f"the working hours or days of {cal.name} changed")
     db.session.commit()
-    return _done(_("Calendar “%(name)s” saved. New due times use it from now on.", name=cal.name), f"calendar-{cal.id}")
+    return _done(f"{_('Calendar “%(name)s” saved.', name=cal.name)} {_recomputed(result)}", f"calendar-{cal.id}")
 
 
 @bp.route("/sla/calendars/<int:calendar_id>/holidays", methods=["POST"])
@@ -136,8 +151,10 @@ def update_calendar(calendar_id: int) -> Response:
 def add_holiday(calendar_id: int) -> Response:
     cal = catalog.get_calendar(db.session, calendar_id)
     holiday = catalog.add_holiday(db.session, current_user, cal, day=_date("day"), name=request.form.get("name", ""))
+    result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) added to {cal.name}")
     db.session.commit()
-    return _done(_("%(name)s (%(day)s) added to %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name), f"calendar-{cal.id}")
+    added = _("%(name)s (%(day)s) added to %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
+    return _done(f"{added} {_recomputed(result)}", f"calendar-{cal.id}")
 
 
 @bp.route("/sla/calendars/<int:calendar_id>/holidays/<int:holiday_id>/delete", methods=["POST"])
@@ -145,8 +162,10 @@ def add_holiday(calendar_id: int) -> Response:
 def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
     cal = catalog.get_calendar(db.session, calendar_id)
     holiday = catalog.remove_holiday(db.session, current_user, cal, holiday_id)
+    result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) removed from {cal.name}")
     db.session.commit()
-    return _done(_("%(name)s (%(day)s) removed from %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name), f"calendar-{cal.id}")
+    removed = _("%(name)s (%(day)s) removed from %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
+    return _done(f"{removed} {_recomputed(result)}", f"calendar-{cal.id}")
 
 
 @bp.route("/sla/calendars/<int:calendar_id>/public-holidays", methods=["POST"])
@@ -160,8 +179,10 @@ def add_public_holidays(calendar_id: int) -> Response:
     if not 1900 <= year <= 2200:
         raise DomainError(_("%(year)s does not look like a year.", year=year))
     added = services.add_public_holidays(db.session, cal, [year])
+    result = _follow_calendar(cal, f"{len(added)} public holidays of {year} added to {cal.name}") if added else RecomputeResult(service_type_ids=())
     db.session.commit()
-    return _done(_("%(n)s public holidays of %(year)s added to %(cal)s.", n=len(added), year=year, cal=cal.name), f"calendar-{cal.id}")
+    message = _("%(n)s public holidays of %(year)s added to %(cal)s.", n=len(added), year=year, cal=cal.name)
+    return _done(f"{message} {_recomputed(result)}", f"calendar-{cal.id}")
 
 
 @bp.route("/sla/service-types/<int:service_type_id>", methods=["POST"])
@@ -182,9 +203,9 @@ def update_standard(service_type_id: int) -> Response:
     calendar_id = request.form.get("calendar_id", "").strip()
     calendar = catalog.get_calendar(db.session, int(calendar_id)) if calendar_id.isdigit() else None
     catalog.update_service_standard(db.session, current_user, st, unit=unit, value=value, calendar=calendar, on_transfer=rule)
+    target = services.describe_target(st)
+    result = recompute_open_due_times(db.session, current_user, service_type_ids=[st.id], reason=f"the {st.name} standard is now {target}", now=utcnow())
     db.session.commit()
-    return _done(
-        _("%(type)s: %(target)s; transfers %(rule)s the clock. Applies to new requests.", type=st.name, target=services.describe_target(st), rule=_("restart") if rule == TransferClock.RESTART else _("continue")),
-        f"type-{st.id}",
-    )
+    saved = _("%(type)s: %(target)s; transfers %(rule)s the clock.", type=st.name, target=target, rule=_("restart") if rule == TransferClock.RESTART else _("continue"))
+    return _done(f"{saved} {_recomputed(result)}", f"type-{st.id}")
 
