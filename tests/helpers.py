@@ -34,3 +34,17 @@ def sign_in(page, base_url: str, username: str, password: str = "correct-horse-b
     page.fill("input[name=password]", password)
     page.locator("form:has(input[name=password]) button[type=submit]").click()  # not the language menu's button
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def open_marker_popup(page, marker_selector: str):  # type: ignore[no-untyped-def]
+    """Tap a map pin and return its popup's link once the popup is at rest.
+
+    A popup that does not fit makes Leaflet pan the map (animated, a quarter of a second); a tap on the
+    link meanwhile lands where the link was, on the bare map. The pan starts in the same task that opens
+    the popup, so once the popup is there, waiting for the pan class to go is enough.
+    """
+    page.locator(marker_selector).click()
+    link = page.locator(".leaflet-popup .fo-popup a")
+    link.wait_for()
+    page.wait_for_function("() => !document.querySelector('.leaflet-map-pane.leaflet-pan-anim')")
+    return link

@@ -25,8 +25,13 @@
         // Settle the view before the group is on the map, without animation. Added first, the
         // group would split its clusters when the zoom changes and fly the markers out to their
         // places (a timer, then a CSS transition): a quick tap meanwhile lands on the bare map.
+        // Room for a popup: it opens above its marker, centred on it, and one that would not fit makes
+        // the map pan away (animated) under the finger that is about to tap its link. Keeps the top-left
+        // pins out from under the zoom buttons too.
         var bounds = L.latLngBounds(markers.map(function (m) { return m.getLatLng(); }));
-        map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17, animate: false });
+        var size = map.getSize();
+        var side = Math.min(110, Math.round(size.x / 6)), top = Math.min(90, Math.round(size.y / 5));
+        map.fitBounds(bounds, { paddingTopLeft: [side, top], paddingBottomRight: [side, 30], maxZoom: 17, animate: false });
       }
       group.addTo(map);
       map.getContainer().dataset.markerCount = String(markers.length);

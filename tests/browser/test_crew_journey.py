@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from helpers import sign_in
+from helpers import open_marker_popup, sign_in
 from factories import DAVIS_SQUARE, UNION_SQUARE, make_job
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.services import photo_storage
@@ -26,8 +26,7 @@ def test_crew_closes_a_pothole_from_the_map_with_an_after_photo(page, live_serve
     assert page.locator(".folium-map").get_attribute("data-marker-count") == "2"
 
     # Open the job from its marker on the map.
-    page.locator(f'.leaflet-marker-icon.fo-pin[title^="#{job_id} "]').click()
-    page.locator(".leaflet-popup .fo-popup a").click()
+    open_marker_popup(page, f'.leaflet-marker-icon.fo-pin[title^="#{job_id} "]').click()
     page.wait_for_url(f"**/work-orders/{job_id}")
 
     # htmx status buttons: assigned → en route → on site.

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from factories import make_untriaged, zone_crews
 from factories import DAVIS_SQUARE, UNION_SQUARE
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus
-from helpers import sign_in
+from helpers import open_marker_popup, sign_in
 
 
 def test_supervisor_assigns_from_triage_and_the_crew_sees_it_on_the_map(server, page, browser, session, city) -> None:  # type: ignore[no-untyped-def]
@@ -64,8 +64,7 @@ def test_supervisor_assigns_from_triage_and_the_crew_sees_it_on_the_map(server, 
         assert marker.count() == 1
         assert tablet.locator(f'.wo-list li.wo[data-work-order="{wo.id}"]').count() == 1
         assert "Davis Sq, Somerville" in tablet.inner_text(".wo-list")
-        marker.click()
-        tablet.locator(".leaflet-popup .fo-popup a").click()
+        open_marker_popup(tablet, f'.leaflet-marker-icon.fo-pin[title^="#{wo.id} "]').click()
         tablet.wait_for_url(f"**/work-orders/{wo.id}")
         assert "Cones are in the truck" in tablet.inner_text("main")
         assert errors == []
