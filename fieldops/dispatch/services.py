@@ -338,25 +338,6 @@ def _check_assignable(req: ServiceRequest) -> None:
         raise DomainError(f"{req.tracking_number} is closed; there is nothing to assign.")
 
 
-def _check_crew_and_assignee(req: ServiceRequest, crew: Crew | None, assignee: User | None) -> Crew | None:
-    if assignee is not None:
-        if assignee.role != Role.CREW or not assignee.active:
-            raise DomainError(f"{assignee.full_name} is not an active crew member.")
-        if crew is None:
-            crew = assignee.crew
-        elif assignee.crew_id != crew.id:
-            raise DomainError(f"{assignee.full_name} is not in {crew.name}; choose one of its members or the whole crew.")
-    if crew is not None:
-        if not crew.active:
-            raise DomainError(f"{crew.name} is no longer active.")
-        if crew.department_id != request_department_id(req):
-            raise DomainError(
-                f"{crew.name} works for {crew.department.name}, not for the department answerable for this request; "
-                "transfer the request first."
-            )
-    return crew
-
-
 def assign_request(
     session: Session,
     actor: User,
@@ -374,7 +355,7 @@ def assign_request(
         raise DomainError("Priority is 1 (emergency), 2 (high), 3 (normal) or 4 (low).")
     if crew is None and assignee is None:
         raise DomainError("Choose the crew that will do the work.")
-    crew = _check_crew_and_assignee(req, crew, assignee)
+    crew = workorders.check_crew_and_assignee(req, crew, assignee)
     busy = next((wo for wo in req.work_orders if wo.status.is_open), None)
     if busy is not None:
         raise Conflict(f"{req.tracking_number} already has open work order #{busy.id}; reassign that one instead.")

@@ -226,6 +226,28 @@ def all_work(session: Session, statuses: Sequence[WorkOrderStatus] | None = None
     return list(session.scalars(stmt).unique())
 
 
+def check_crew_and_assignee(req: ServiceRequest, crew: Crew | None, assignee: User | None) -> Crew | None:
+    """The crew that will hold the job: the one given, or the assignee's; refused unless both are active, agree,
+    and work for the department answerable for the request now (after any transfer)."""
+    if assignee is not None:
+        if assignee.role != Role.CREW or not assignee.active:
+            raise DomainError(f"{assignee.full_name} is not an active crew member.")
+        if crew is None:
+            crew = assignee.crew
+        elif assignee.crew_id != crew.id:
+            raise DomainError(f"{assignee.full_name} is not in {crew.name}; choose one of its members or the whole crew.")
+    if crew is not None:
+        if not crew.active:
+            raise DomainError(f"{crew.name} is no longer active.")
+        department_id = req.department_id if req.department_id is not None else req.service_type.department_id
+        if crew.department_id != department_id:
+            raise DomainError(
+                f"{crew.name} works for {crew.department.name}, not for the department answerable for this request; "
+                "transfer the request first."
+            )
+    return crew
+
+
 def reassign(
     session: Session,
     actor: User,
@@ -241,20 +263,7 @@ def reassign(
         raise Forbidden("Only supervisors may reassign work orders.")
     if not wo.status.is_open:
         raise InvalidTransition(f"Work order #{wo.id} is {wo.status.label.lower()}; only open jobs can be reassigned.")
-    if assignee is not None:
-        if assignee.role != Role.CREW or not assignee.active:
-            raise DomainError(f"{assignee.full_name} is not an active crew member.")
-        if crew is None:
-            crew = assignee.crew
-        elif assignee.crew_id != crew.id:
-            raise DomainError(f"{assignee.full_name} is not in {crew.name}; choose one of its members or the whole crew.")
-    if crew is not None:
-        req = wo.request
-        department_id = req.department_id if req.department_id is not None else req.service_type.department_id
-        if not crew.active:
-            raise DomainError(f"{crew.name} is no longer active.")
-        if crew.department_id != department_id:
-            raise DomainError(f"{crew.name} works for {crew.department.name}; transfer the request to that department first.")
+    crew = check_crew_and_assignee(wo.request, crew, assignee)
     new_crew_id = crew.id if crew is not None else None
     new_assignee_id = assignee.id if assignee is not None else None
     before = _holder(wo)
