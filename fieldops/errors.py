@@ -29,3 +29,20 @@ class Conflict(DomainError):
 
 class InvalidTransition(DomainError):
     status_code = 409
+
+
+class PhotosMissing(DomainError):
+    """An action names photos the server does not hold (never uploaded, or lost since, e.g. a restore from backup).
+
+    The tablet still has them in its outbox: the sync API answers with their ids so it sends them again.
+    """
+
+    code = "photos_missing"
+
+    def __init__(self, photo_ids: list[str]) -> None:
+        if len(photo_ids) == 1:
+            message = f"Photo {photo_ids[0]} has not reached the server; send it again."
+        else:
+            message = f"Photos {', '.join(photo_ids)} have not reached the server; send them again."
+        super().__init__(message)
+        self.photo_ids = photo_ids

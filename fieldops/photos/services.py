@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import User
 from fieldops.activity import services as activity
-from fieldops.errors import Conflict, DomainError, Forbidden
+from fieldops.errors import Conflict, DomainError, Forbidden, PhotosMissing
 from fieldops.photos.imaging import ImageRejected, ProcessedImage, process_upload
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.settings import Settings
@@ -103,11 +103,14 @@ def attach_photos(
     """Attach the user's staged photos to a request (and job); already attached there is a no-op."""
     # No status or assignment check: callers decide, because field evidence is kept even on a job closed meanwhile.
     work_order_id = work_order.id if work_order is not None else None
+    found = {pid: session.get(Photo, parse_photo_id(pid)) for pid in photo_ids}
+    missing = [pid for pid, photo in found.items() if photo is None]
+    if missing:
+        raise PhotosMissing(missing)
     attached = []
     for pid in photo_ids:
-        photo = session.get(Photo, parse_photo_id(pid))
-        if photo is None:
-            raise DomainError(f"Photo {pid} has not reached the server; send it again.")
+        photo = found[pid]
+        assert photo is not None
         if photo.uploaded_by_id != (user.id if user is not None else None):
             raise Forbidden(f"Photo {pid} was uploaded by someone else.")
         if photo.request_id is not None or photo.work_order_id is not None:

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from fieldops import get_settings
 from fieldops.catalog.services import active_service_types
 from fieldops.db import utcnow
-from fieldops.errors import DomainError
+from fieldops.errors import DomainError, PhotosMissing
 from fieldops.extensions import db
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
@@ -105,7 +105,11 @@ def sync_action() -> Response:
     except DomainError as exc:
         # Refusals are not stored under the key: nothing of this change was written.
         db.session.rollback()
-        return _json({"key": key, "error": exc.message}, exc.status_code, key)
+        answer_body: dict[str, object] = {"key": key, "error": exc.message}
+        if isinstance(exc, PhotosMissing):
+            # The tablet sends these photos again, then the change (pwa/js/outbox.js).
+            answer_body.update(code=exc.code, photo_ids=exc.photo_ids)
+        return _json(answer_body, exc.status_code, key)
     except Exception:
         # A 500 must leave nothing behind (not even the claimed key), so the tablet's retry applies cleanly.
         db.session.rollback()

@@ -190,6 +190,18 @@
     document.dispatchEvent(new CustomEvent("outbox:acknowledged", { detail: { item: item, response: body } }));
   }
 
+  // The server no longer holds photos it once took (a restore from backup): they are still here, so
+  // mark them unsent, send them again, then the change. Once per run: a second refusal needs a person.
+  async function resendMissingPhotos(item, result) {
+    var ids = (result.body && result.body.code === "photos_missing" && result.body.photo_ids) || [];
+    var again = item.photos.filter(function (p) { return ids.indexOf(p.id) >= 0 && p.uploaded; });
+    if (!again.length) return result;
+    again.forEach(function (p) { p.uploaded = false; });
+    await db.items.update(item.id, { photos: item.photos });
+    var up = await uploadPhotos(item);
+    return up.verdict === "ok" ? await sendAction(item) : { verdict: up.verdict, body: { error: up.message } };
+  }
+
   async function processItem(item) {
     var up = await uploadPhotos(item);
     var result = up.verdict === "ok" ? await sendAction(item) : { verdict: up.verdict, body: { error: up.message } };
@@ -197,6 +209,7 @@
       await fetchSession();
       result = up.verdict === "ok" ? await sendAction(item) : result;
     }
+    if (result.verdict === "attention") result = await resendMissingPhotos(item, result);
     var msg = (result.body && result.body.error) || "";
     switch (result.verdict) {
       case "ok":

@@ -242,6 +242,57 @@ def test_a_lost_response_is_replayed_without_a_second_closure(server, tablet, se
     assert len(_photo_files(settings)) == 2
 
 
+def test_photos_the_server_lost_are_sent_again_from_the_tablet(app, server, tablet, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # The photo reached the server, then the server lost it (a restore from backup) before its change arrived: the
+    # server names it, the tablet (which still has it) sends it again, then the change; nothing waits for a person.
+    job = make_job(session, city)  # pothole: needs an after photo
+    job.status = WorkOrderStatus.ON_SITE
+    session.commit()
+    base = server.url
+    ctx = tablet()
+    page = ctx.new_page()
+    _sign_in(page, base)
+    page.goto(f"{base}/work-orders/{job.id}")
+
+    puts: list[str] = []
+
+    def count_puts(route):  # type: ignore[no-untyped-def]
+        puts.append(route.request.url.split("?")[0])
+        route.continue_()
+
+    lost = {"done": False}
+
+    def lose_staged_photos(route):  # type: ignore[no-untyped-def]
+        if not lost["done"]:
+            lost["done"] = True
+            with app.app_context():  # route handlers run in Playwright's own greenlet
+                session.execute(sa.delete(Photo).where(Photo.request_id.is_(None)))
+                session.commit()
+        route.continue_()
+
+    page.route("**/api/photos/**", count_puts)
+    page.route("**/api/sync/actions", lose_staged_photos)
+    ctx.set_offline(True)
+    page.check("input[name=kind][value=after]")
+    page.set_input_files("input[name=photos]", _photo(tmp_path, "after.jpg"))
+    page.get_by_role("button", name="Upload photos").click()
+    page.fill("textarea[name=resolution]", "Patched")
+    page.get_by_role("button", name="Complete", exact=True).click()
+    _wait_outbox(page, 2)
+    ctx.set_offline(False)
+    for _ in range(10):
+        page.evaluate("() => window.fieldopsOutbox.replay(true)")
+        if _outbox(page)["total"] == 0:
+            break
+        page.wait_for_timeout(500)
+    _wait_outbox(page, 0)
+    assert lost["done"]
+    assert len(puts) == 2 and puts[0] == puts[1], puts  # the same photo, sent twice
+    session.rollback()  # a fresh snapshot: the server wrote from other threads
+    assert session.get(WorkOrder, job.id).status == WorkOrderStatus.COMPLETED
+    assert session.scalar(sa.select(sa.func.count()).select_from(Photo).where(Photo.work_order_id == job.id)) == 1
+
+
 def test_closing_a_job_that_was_reassigned_meanwhile_is_a_visible_conflict(server, tablet, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     job = make_job(session, city)
     job.status = WorkOrderStatus.ON_SITE

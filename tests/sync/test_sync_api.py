@@ -482,3 +482,32 @@ def test_a_server_error_stores_nothing_and_the_retry_applies_once(app, tablet, s
         assert resp.status_code == 200, resp.get_json()
     assert _verbs(session, job.id).count("status:completed") == 1
     assert _count(session, IdempotencyKey) == 1
+
+
+def test_photos_the_server_lost_are_named_so_the_tablet_sends_them_again(app, tablet, session, city) -> None:  # type: ignore[no-untyped-def]
+    # A staged photo the server no longer holds (a restore from backup, a disk swap): the change is refused with
+    # the ids, nothing is stored under its key, and once the photos arrive again the same key applies it.
+    job = make_job(session, city)
+    session.commit()
+    alice = tablet("alice")
+    kept, lost = alice.photo("after"), alice.photo("after", color=(10, 200, 10))
+    session.execute(sa.delete(Photo).where(Photo.id == lost))
+    session.commit()
+    key = str(uuid.uuid4())
+    body = wo_action("close", job.id, job.version, fields={"resolution": "Patched"}, photo_ids=[kept, lost])
+    resp = alice.action(body, key)
+    assert resp.status_code == 422
+    answer = resp.get_json()
+    assert answer["code"] == "photos_missing" and answer["photo_ids"] == [lost]
+    assert lost in answer["error"] and "send it again" in answer["error"]
+    assert _count(session, IdempotencyKey) == 0
+    session.rollback()
+    assert session.get(WorkOrder, job.id).status != S.COMPLETED
+
+    again, put = alice.put_photo(make_jpeg(width=320, height=240, color=(10, 200, 10)), kind="after", photo_id=lost)
+    assert put.status_code == 201 and again == lost
+    resp = alice.action(body, key)
+    assert resp.status_code == 200, resp.get_json()
+    session.rollback()
+    assert session.get(WorkOrder, job.id).status == S.COMPLETED
+    assert {p.id for p in session.scalars(sa.select(Photo).where(Photo.work_order_id == job.id))} == {kept, lost}
