@@ -196,6 +196,28 @@ def test_server_down_or_failing_keeps_items_until_it_recovers(app, server, table
     assert session.scalar(sa.select(sa.func.count()).select_from(Activity).where(Activity.work_order_id == job.id, Activity.verb == "status:en_route")) == 1
 
 
+def _close_with_an_after_photo_offline(page, ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """On an on-site job's page: offline, one after photo and "Complete" (two outbox items), then back online."""
+    ctx.set_offline(True)
+    page.check("input[name=kind][value=after]")
+    page.set_input_files("input[name=photos]", _photo(tmp_path, "after.jpg"))
+    page.get_by_role("button", name="Upload photos").click()
+    page.fill("textarea[name=resolution]", "Patched")
+    page.get_by_role("button", name="Complete", exact=True).click()
+    _wait_outbox(page, 2)
+    ctx.set_offline(False)
+
+
+def _replay_until_sent(page, runs: int = 10) -> None:  # type: ignore[no-untyped-def]
+    """Replay the outbox (ignoring back-off) until it is empty."""
+    for _ in range(runs):
+        page.evaluate("() => window.fieldopsOutbox.replay(true)")
+        if _outbox(page)["total"] == 0:
+            break
+        page.wait_for_timeout(500)
+    _wait_outbox(page, 0)
+
+
 def test_a_lost_response_is_replayed_without_a_second_closure(server, tablet, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
     job = make_job(session, city)  # pothole: needs an after photo
     job.status = WorkOrderStatus.ON_SITE
@@ -219,21 +241,9 @@ def test_a_lost_response_is_replayed_without_a_second_closure(server, tablet, se
             route.fulfill(response=response)
 
     page.route("**/api/sync/actions", lose_first_answer)
-    ctx.set_offline(True)
-    page.check("input[name=kind][value=after]")
-    page.set_input_files("input[name=photos]", _photo(tmp_path, "after.jpg"))
-    page.get_by_role("button", name="Upload photos").click()
-    page.fill("textarea[name=resolution]", "Patched")
-    page.get_by_role("button", name="Complete", exact=True).click()
-    _wait_outbox(page, 2)
-    ctx.set_offline(False)
+    _close_with_an_after_photo_offline(page, ctx, tmp_path)
     # First run: the photos item's answer is lost; it stays queued. Later runs replay it with the same key.
-    for _ in range(10):
-        page.evaluate("() => window.fieldopsOutbox.replay(true)")
-        if _outbox(page)["total"] == 0:
-            break
-        page.wait_for_timeout(500)
-    _wait_outbox(page, 0)
+    _replay_until_sent(page)
     assert lost["count"] == 1
     session.rollback()  # a fresh snapshot: the server wrote from other threads
     assert session.get(WorkOrder, job.id).status == WorkOrderStatus.COMPLETED
@@ -272,20 +282,8 @@ def test_photos_the_server_lost_are_sent_again_from_the_tablet(app, server, tabl
 
     page.route("**/api/photos/**", count_puts)
     page.route("**/api/sync/actions", lose_staged_photos)
-    ctx.set_offline(True)
-    page.check("input[name=kind][value=after]")
-    page.set_input_files("input[name=photos]", _photo(tmp_path, "after.jpg"))
-    page.get_by_role("button", name="Upload photos").click()
-    page.fill("textarea[name=resolution]", "Patched")
-    page.get_by_role("button", name="Complete", exact=True).click()
-    _wait_outbox(page, 2)
-    ctx.set_offline(False)
-    for _ in range(10):
-        page.evaluate("() => window.fieldopsOutbox.replay(true)")
-        if _outbox(page)["total"] == 0:
-            break
-        page.wait_for_timeout(500)
-    _wait_outbox(page, 0)
+    _close_with_an_after_photo_offline(page, ctx, tmp_path)
+    _replay_until_sent(page)
     assert lost["done"]
     assert len(puts) == 2 and puts[0] == puts[1], puts  # the same photo, sent twice
     session.rollback()  # a fresh snapshot: the server wrote from other threads
