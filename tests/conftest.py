@@ -20,10 +20,43 @@ from fieldops.settings import Settings
 
 
 
+@pytest.fixture(autouse=True)
+def _password_hash_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every account a test makes gets a real scrypt hash, but one per distinct password per process."""
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    from factories import cached_password_hash
+
+    import fieldops.accounts.models
+
+    monkeypatch.setattr(fieldops.accounts.models, "generate_password_hash", cached_password_hash)
+
+
+def _worker_database(base_url: str, worker_id: str) -> str:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (base name + _gw0, ...), made if absent."""
+    url = sa.make_url(base_url)
+    if worker_id == "master" or url.get_backend_name() != "postgresql":
+        return base_url
+    name = f"{url.database}_{worker_id}"
+    # CREATE DATABASE cannot run in a transaction; connect to the base database to issue it.
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            exists = conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated, empty database for the whole run."""
-    url = os.environ.get("FIELDOPS_TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'fieldops.db'}"
+    """A migrated, empty database for the whole run (one per xdist worker)."""
+    base = os.environ.get("FIELDOPS_TEST_DATABASE_URL")
+    worker_id = os.environ.get("PYTEST_XDIST_WORKER", "master")  # not xdist's fixture: the suite runs without xdist too
+    # SQLite: tmp_path_factory is already per worker under xdist, so the file is too.
+    url = _worker_database(base, worker_id) if base else f"sqlite:///{tmp_path_factory.mktemp('db') / 'fieldops.db'}"
     import fieldops.models  # noqa: F401  (every table, so drop_all sees the dependencies)
 
     engine = sa.create_engine(url)

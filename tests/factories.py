@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import functools
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from data_files import data_file
 
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.accounts.services import create_user
@@ -19,7 +23,18 @@ from fieldops.workorders.models import WorkOrder
 from fieldops.workorders.services import create_work_order
 
 PASSWORD = "correct-horse-battery"
-from helpers import SHARED_DATA
+
+
+@functools.cache
+def cached_password_hash(password: str) -> str:
+    """The real (scrypt) hash, made once per distinct password per process.
+
+    A scrypt hash costs tens of milliseconds by design and the test city alone makes four per test; the
+    tests need hashes that sign-in accepts, not a fresh salt each time. tests/conftest.py puts this in
+    place of the models' hasher for every test except those marked `real_password_hashing`.
+    """
+    return generate_password_hash(password)
+
 # Real places in Somerville, MA (ward 3 / ward 6 / ward 2)
 UNION_SQUARE = (42.3795, -71.0937)
 DAVIS_SQUARE = (42.3967, -71.1224)
@@ -43,7 +58,7 @@ def make_city(session: Session) -> City:
     """A small Somerville with its real wards, one department, two crews and people in every role."""
     import_districts(
         session,
-        json.loads((SHARED_DATA / "somerville_wards.geojson").read_text()),
+        json.loads(data_file("somerville_wards.geojson").read_text()),
         kind="ward",
         code_property="Ward",
         name_prefix="Ward ",

@@ -1,14 +1,13 @@
-"""Helpers the tests share: real sign-in through the forms, the shared data folder."""
+"""Helpers the tests share: real sign-in through the forms."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from flask.testing import FlaskClient
 
-# ../shared/data beside the checkout (CI clones the repo with shared/ next to it).
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+from data_files import SHARED_DATA  # noqa: F401  (older imports; new code uses data_files)
+
 CSRF_RE = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 

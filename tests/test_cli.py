@@ -4,16 +4,16 @@ from fieldops.cli import create_user, import_districts
 from fieldops.demo import load_demo
 from fieldops.districts.models import District
 from fieldops.models import ServiceRequest, User, WorkOrder, WorkOrderStatus
-from helpers import SHARED_DATA
+from data_files import data_file
 
 
 def test_import_districts_command(app, session) -> None:  # type: ignore[no-untyped-def]
     runner = app.test_cli_runner()
-    result = runner.invoke(import_districts, [str(SHARED_DATA / "somerville_wards.geojson"), "--code-property", "Ward", "--name-prefix", "Ward "])
+    result = runner.invoke(import_districts, [str(data_file("somerville_wards.geojson")), "--code-property", "Ward", "--name-prefix", "Ward "])
     assert result.exit_code == 0, result.output
     assert "7 created, 0 updated" in result.output
     assert session.scalar(sa.select(District.name).where(District.code == "3")) == "Ward 3"
-    again = runner.invoke(import_districts, [str(SHARED_DATA / "somerville_wards.geojson"), "--code-property", "Ward"])
+    again = runner.invoke(import_districts, [str(data_file("somerville_wards.geojson")), "--code-property", "Ward"])
     assert "0 created, 7 updated" in again.output
 
 

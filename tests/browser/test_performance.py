@@ -9,12 +9,13 @@ from urllib.parse import urlsplit
 
 from fieldops.districts.services import import_districts, load_geojson
 from fieldops.imports.services import import_requests
-from helpers import SHARED_DATA, sign_in
+from data_files import data_file, shared_file
+from helpers import sign_in
 
 
 def _boston_slice(tmp_path):  # type: ignore[no-untyped-def]
     """Every 2015 rodent report of the real sample plus its first 1,500 rows."""
-    with gzip.open(SHARED_DATA / "boston311_2015_sample36k.csv.gz", "rt", encoding="utf-8", newline="") as f:
+    with gzip.open(shared_file("boston311_2015_sample36k.csv.gz"), "rt", encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         header = next(reader)
         type_col = header.index("TYPE")
@@ -28,7 +29,7 @@ def _boston_slice(tmp_path):  # type: ignore[no-untyped-def]
 
 
 def test_performance_page_draws_charts_map_and_hotspots_and_filters_in_place(page, live_server, session, city, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import_districts(session, load_geojson(SHARED_DATA / "boston_wards_2012-2022.geojson"), kind="boston-ward", code_property="WARD", name_prefix="Boston ward ")
+    import_districts(session, load_geojson(data_file("boston_wards_2012-2022.geojson")), kind="boston-ward", code_property="WARD", name_prefix="Boston ward ")
     summary = import_requests(session, None, _boston_slice(tmp_path))
     session.commit()
     assert summary.imported > 2000

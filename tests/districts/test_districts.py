@@ -5,7 +5,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from helpers import SHARED_DATA
+from data_files import data_file
 from factories import CITY_HALL, DAVIS_SQUARE, UNION_SQUARE
 from fieldops.districts.models import District
 from fieldops.districts.services import DistrictIndex, GeoJSONError, districts_geojson, import_districts, load_geojson
@@ -17,7 +17,7 @@ def _ward_of(session, index: DistrictIndex, point: tuple[float, float]) -> str |
 
 
 def test_somerville_wards_locate_real_places(session) -> None:  # type: ignore[no-untyped-def]
-    result = import_districts(session, load_geojson(SHARED_DATA / "somerville_wards.geojson"), kind="ward", code_property="Ward")
+    result = import_districts(session, load_geojson(data_file("somerville_wards.geojson")), kind="ward", code_property="Ward")
     assert (result.created, result.updated) == (7, 0)
     index = DistrictIndex.load(session, kind="ward")
     assert len(index) == 7
@@ -29,7 +29,7 @@ def test_somerville_wards_locate_real_places(session) -> None:  # type: ignore[n
 
 
 def test_reimport_updates_instead_of_duplicating(session) -> None:  # type: ignore[no-untyped-def]
-    data = load_geojson(SHARED_DATA / "somerville_wards.geojson")
+    data = load_geojson(data_file("somerville_wards.geojson"))
     import_districts(session, data, code_property="Ward")
     again = import_districts(session, data, code_property="Ward")
     assert (again.created, again.updated) == (0, 7)
@@ -42,7 +42,7 @@ def test_projected_coordinates_are_refused_with_advice(session) -> None:  # type
     import shapely
     from shapely.geometry import mapping, shape
 
-    data = load_geojson(SHARED_DATA / "somerville_wards.geojson")
+    data = load_geojson(data_file("somerville_wards.geojson"))
     for feature in data["features"]:
         geom = shapely.transform(shape(feature["geometry"]), lambda c: c * [10_000, 70_000])
         feature["geometry"] = mapping(geom)
@@ -65,11 +65,11 @@ def test_bad_files_get_clear_errors(session, tmp_path) -> None:  # type: ignore[
 
 def test_boston_311_points_fall_in_the_ward_the_city_recorded(session) -> None:  # type: ignore[no-untyped-def]
     """Real geometry check: our point-in-polygon agrees with Boston's own ward field for most 2015 cases."""
-    import_districts(session, load_geojson(SHARED_DATA / "boston_wards_2012-2022.geojson"), code_property="WARD")
+    import_districts(session, load_geojson(data_file("boston_wards_2012-2022.geojson")), code_property="WARD")
     index = DistrictIndex.load(session)
     codes = {d.id: d.code for d in session.scalars(sa.select(District))}
     rows = []
-    with gzip.open(SHARED_DATA / "boston311_2015_sample36k.csv.gz", "rt", newline="") as f:
+    with gzip.open(data_file("boston311_2015_ward_points.csv.gz"), "rt", newline="") as f:
         for row in csv.DictReader(f):
             # Skip the default City Hall geocode that 14% of rows carry: it says nothing about the ward.
             if row["ward"].startswith("Ward ") and row["LATITUDE"] and (row["LATITUDE"], row["LONGITUDE"]) != ("42.3594", "-71.0587"):
@@ -84,8 +84,8 @@ def test_boston_311_points_fall_in_the_ward_the_city_recorded(session) -> None: 
 
 
 def test_map_outline_is_simplified_but_keeps_every_district(session) -> None:  # type: ignore[no-untyped-def]
-    import_districts(session, load_geojson(SHARED_DATA / "somerville_wards.geojson"), code_property="Ward")
+    import_districts(session, load_geojson(data_file("somerville_wards.geojson")), code_property="Ward")
     fc = districts_geojson(session)
     assert [f["properties"]["code"] for f in fc["features"]] == [str(n) for n in range(1, 8)]
-    raw = load_geojson(SHARED_DATA / "somerville_wards.geojson")
+    raw = load_geojson(data_file("somerville_wards.geojson"))
     assert len(json.dumps(fc)) < len(json.dumps(raw))

@@ -16,14 +16,19 @@ from fieldops.catalog.models import ServiceType
 from fieldops.districts.services import import_districts, load_geojson
 from fieldops.imports.services import import_requests
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
-from helpers import SHARED_DATA
+from data_files import data_file, shared_file
 
-SAMPLE = SHARED_DATA / "boston311_2015_sample36k.csv.gz"
 BOSTON = ZoneInfo("America/New_York")
 
 
-def independent_count(path=SAMPLE):  # type: ignore[no-untyped-def]
+def _sample():  # type: ignore[no-untyped-def]
+    """The whole 36,000-row sample (its exact counts are asserted), from ../shared/data."""
+    return shared_file("boston311_2015_sample36k.csv.gz")
+
+
+def independent_count(path=None):  # type: ignore[no-untyped-def]
     """Counts written from the issue's rules, straight from the file, sharing no code with the importer."""
+    path = path or _sample()
     out = {"rows": 0, "no_type": [], "bad_open": [], "default_point": [], "closed_before_opened": [], "warned": 0, "ids": Counter()}
     with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
         for n, rec in enumerate(csv.DictReader(f), start=2):  # the header is spreadsheet row 1
@@ -51,12 +56,13 @@ def independent_count(path=SAMPLE):  # type: ignore[no-untyped-def]
 
 
 def test_boston_sample_imports_every_row_accounted_for_and_reimport_adds_nothing(session) -> None:  # type: ignore[no-untyped-def]
-    import_districts(session, load_geojson(SHARED_DATA / "boston_wards_2012-2022.geojson"), kind="ward", code_property="WARD", name_prefix="Ward ")
+    import_districts(session, load_geojson(data_file("boston_wards_2012-2022.geojson")), kind="ward", code_property="WARD", name_prefix="Ward ")
     session.commit()
-    expected = independent_count()
+    sample = _sample()
+    expected = independent_count(sample)
     progress: list[tuple[int, int]] = []
 
-    summary = import_requests(session, None, SAMPLE, progress=lambda done, total: progress.append((done, total)))
+    summary = import_requests(session, None, sample, progress=lambda done, total: progress.append((done, total)))
     session.commit()
 
     assert summary.rows == expected["rows"] == 36_000
@@ -72,7 +78,7 @@ def test_boston_sample_imports_every_row_accounted_for_and_reimport_adds_nothing
     assert summary.warnings["closed_before_opened"].rows == expected["closed_before_opened"][:10]
     assert summary.imported_with_warnings == expected["warned"]
     # Progress is by bytes of the (compressed) file and ends at the whole file.
-    assert progress and progress[-1][0] == progress[-1][1] == SAMPLE.stat().st_size
+    assert progress and progress[-1][0] == progress[-1][1] == sample.stat().st_size
     assert [d for d, _ in progress] == sorted(d for d, _ in progress)
 
     # The database holds exactly what the summary says.
@@ -101,7 +107,7 @@ def test_boston_sample_imports_every_row_accounted_for_and_reimport_adds_nothing
     # Types made by the import stay off the intake form until someone offers them.
     assert session.scalar(sa.select(sa.func.count()).select_from(ServiceType).where(ServiceType.active.is_(True))) == 0
 
-    again = import_requests(session, None, SAMPLE)
+    again = import_requests(session, None, sample)
     session.commit()
     assert again.imported == 0
     assert again.already_imported == summary.imported
@@ -112,7 +118,7 @@ def test_boston_sample_imports_every_row_accounted_for_and_reimport_adds_nothing
 
 def test_cli_import_prints_the_summary_and_a_progress_bar(app, tmp_path) -> None:  # type: ignore[no-untyped-def]
     # A 300-row slice of the real sample, gzipped like the original, through the real command.
-    with gzip.open(SAMPLE, "rt", encoding="utf-8", newline="") as f:
+    with gzip.open(data_file("boston311_2015_first300.csv.gz"), "rt", encoding="utf-8", newline="") as f:
         lines = [next(f) for _ in range(301)]
     small = tmp_path / "boston-300.csv.gz"
     with gzip.open(small, "wt", encoding="utf-8", newline="") as f:
@@ -138,9 +144,10 @@ def _mix_stderr_supported(app) -> bool:  # type: ignore[no-untyped-def]
 
 def test_the_sample_is_what_the_count_expects() -> None:
     """Guard: the independent counter itself sees the file's documented quirks."""
-    expected = independent_count()
+    sample = _sample()
+    expected = independent_count(sample)
     assert expected["rows"] == 36_000
     assert len(expected["closed_before_opened"]) == 55
-    with gzip.open(SAMPLE, "rb") as f:
+    with gzip.open(sample, "rb") as f:
         header = io.TextIOWrapper(f, encoding="utf-8").readline()
     assert header.startswith("ROW_INDEX,CASE_ENQUIRY_ID,OPEN_DT,TARGET_DT,CLOSED_DT")

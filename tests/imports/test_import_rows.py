@@ -16,7 +16,7 @@ from fieldops.errors import DomainError
 from fieldops.imports.mappings import BOSTON311, MappingError, load_mapping
 from fieldops.imports.services import import_requests
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
-from helpers import SHARED_DATA
+from data_files import shared_file
 
 BOSTON_HEADER = (
     "ROW_INDEX,CASE_ENQUIRY_ID,OPEN_DT,TARGET_DT,CLOSED_DT,OnTime_Status,CASE_STATUS,CLOSURE_REASON,CASE_TITLE,SUBJECT,REASON,TYPE,QUEUE,"
@@ -224,7 +224,7 @@ def test_json_mapping_files_work_too(tmp_path) -> None:  # type: ignore[no-untyp
 
 
 def test_seeclickfix_commonwealth_connect_export(session, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    path = SHARED_DATA / "commonwealth_connect_ma_snow_reports.csv"
+    path = shared_file("commonwealth_connect_ma_snow_reports.csv")
     with path.open(encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     with_point = sum(1 for r in rows if (r["lat"] and r["lng"]) or r["location"].strip().startswith("("))

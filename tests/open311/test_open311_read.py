@@ -22,7 +22,7 @@ from fieldops.servicerequests.models import Channel, RequestStatus, ServiceReque
 from fieldops.servicerequests.services import create_request
 from fieldops.workorders.models import WorkOrderStatus as S
 from fieldops.workorders.services import change_status
-from helpers import SHARED_DATA
+from data_files import data_file
 from imagefactory import make_jpeg
 from open311_helpers import (
     BASE_URL,
@@ -102,7 +102,7 @@ def test_services_list_validates_and_uses_standard_xml_names(session, client, ci
     services = root.findall("service")
     assert len(services) == 2 and root.find("*").tag == "service"
     # The element names of a real endpoint's answer (Giessen's services.xml) are all present, as are ours.
-    giessen = ET.parse(SHARED_DATA / "open311" / "giessen_de_services.xml").getroot()
+    giessen = ET.parse(data_file("open311/giessen_de_services.xml")).getroot()
     assert {c.tag for c in giessen.find("service")} <= {c.tag for c in services[1]}
     assert services[1].findtext("group") == "Parks & trees" and services[1].findtext("metadata") == "true"
 
@@ -172,7 +172,7 @@ def test_xml_requests_use_the_standard_element_names_in_order(session, client, c
     (request,) = root.findall("request")
     assert [c.tag for c in request] == REQUEST_FIELDS
     # A real endpoint's answer (Toronto) uses the same names.
-    toronto = ET.parse(SHARED_DATA / "open311" / "requests_single.xml").getroot()
+    toronto = ET.parse(data_file("open311/requests_single.xml")).getroot()
     assert {c.tag for c in toronto.find("request")} == set(REQUEST_FIELDS)
     assert request.findtext("description") == "Tree < limb & \"roots\" ü"  # escaped, control character dropped
     assert request.find("address_id") is not None and request.find("address_id").text is None  # null = empty element

@@ -16,10 +16,11 @@ from fieldops import create_app
 from fieldops.db import Base
 from fieldops.settings import Settings
 from fieldops.performance import services as ps
-from helpers import SHARED_DATA
+from data_files import data_file, shared_file
 
-SAMPLE = SHARED_DATA / "boston311_2015_sample36k.csv.gz"
 BOSTON = ZoneInfo("America/New_York")
+# The whole sample: the figures are checked against an independent count of it (../shared/data).
+SAMPLE = "boston311_2015_sample36k.csv.gz"
 FMT = "%m/%d/%Y %I:%M:%S %p"
 
 
@@ -30,12 +31,13 @@ def boston(database_url, tmp_path_factory):  # type: ignore[no-untyped-def]
     from fieldops.extensions import db
     from fieldops.imports.services import import_requests
 
+    sample = shared_file(SAMPLE)  # skip before building anything
     instance = tmp_path_factory.mktemp("perf")
     settings = Settings(instance_path=instance, database_url=database_url, secret_key="test-secret-key-not-for-production", storage_path=instance / "storage", testing=True)
     app = create_app(settings)
     with app.app_context():
-        import_districts(db.session, load_geojson(SHARED_DATA / "boston_wards_2012-2022.geojson"), kind="ward", code_property="WARD", name_prefix="Ward ")
-        summary = import_requests(db.session, None, SAMPLE)
+        import_districts(db.session, load_geojson(data_file("boston_wards_2012-2022.geojson")), kind="ward", code_property="WARD", name_prefix="Ward ")
+        summary = import_requests(db.session, None, sample)
         db.session.commit()
         assert summary.imported == 36_000
         yield app
@@ -60,7 +62,7 @@ def expected_by_type(start: dt.date, end: dt.date, now: dt.datetime) -> dict[str
     hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), tzinfo=BOSTON).astimezone(dt.UTC)
     as_of = min(hi, now)
     acc: dict[str, dict[str, object]] = defaultdict(lambda: {"opened": 0, "closed": 0, "open": 0, "overdue": 0, "hours": [], "judged": 0, "on_time": 0})
-    with gzip.open(SAMPLE, "rt", encoding="utf-8", newline="") as f:
+    with gzip.open(shared_file(SAMPLE), "rt", encoding="utf-8", newline="") as f:
         for rec in csv.DictReader(f):
             a = acc[" ".join(rec["TYPE"].split())]  # the importer tidies runs of spaces in names
             opened = local(rec["OPEN_DT"])

@@ -17,7 +17,7 @@ from fieldops.visits.routing import (
     plan_route,
     project,
 )
-from helpers import SHARED_DATA
+from data_files import shared_file
 
 # Boston's 311 system puts cases without a location at City Hall; such rows say nothing about where anyone went.
 CITY_HALL_DEFAULT = ("42.3594", "-71.0587")
@@ -26,7 +26,7 @@ BOSTON_BOX = (42.22, 42.41, -71.20, -70.98)  # lat min/max, lon min/max: the cit
 
 def _boston_points() -> list[tuple[float, float]]:
     points = []
-    with gzip.open(SHARED_DATA / "boston311_2015_sample36k.csv.gz", "rt", newline="", encoding="utf-8") as f:
+    with gzip.open(shared_file("boston311_2015_sample36k.csv.gz"), "rt", newline="", encoding="utf-8") as f:
         for row in csv.DictReader(f):
             if (row["LATITUDE"], row["LONGITUDE"]) == CITY_HALL_DEFAULT:
                 continue
