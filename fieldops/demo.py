@@ -12,6 +12,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.accounts.services import create_user
 from fieldops.activity import services as activity
@@ -177,17 +178,46 @@ def load_demo(session: Session, *, seed: int = 311, now: dt.datetime | None = No
             crew = dept_crew[st.department.code]
         if crew is None or rng.random() < 0.08:
             continue  # left in triage for the supervisor
+        # Dispatched within the first hours, as a 311 centre would: the history reads in the order it happened.
+        scheduled = min(created + dt.timedelta(minutes=rng.randint(5, 180)), now)
         wo = create_work_order(
-            session, supervisor, req, crew_id=crew.id, assignee=crew_members[crew.id], priority=rng.choice([2, 3, 3, 3, 4])
+            session, supervisor, req, crew_id=crew.id, assignee=crew_members[crew.id], priority=rng.choice([2, 3, 3, 3, 4]), at=scheduled
         )
         age = now - created
         if age > dt.timedelta(days=5):
-            _complete(session, crew_members[crew.id], wo, st, created, rng)
+            _complete(session, crew_members[crew.id], wo, st, scheduled, now, rng)
     session.flush()
     for name in FEATURE_DEMOS:
         logins += importlib.import_module(name).seed_demo(session, rng=rng, now=now)
     session.flush()
+    _updated_at_follows_history(session)
     return logins
+
+
+def _updated_at_follows_history(session: Session) -> None:
+    # A request's last change is its latest public note (what Open311 shows: its public history entries, and the
+    # opening and closing of follow-on requests), never the moment the demo happened to write the row: clients page
+    # with updated_after and would otherwise skip changes or see them out of order. A request with no public entry
+    # keeps its latest private one.
+    from fieldops.activity import verbs
+    from fieldops.activity.models import Activity
+    from fieldops.servicerequests.models import ServiceRequest
+
+    public = set(verbs.open311_verbs())
+    latest: dict[int, dt.datetime] = {}
+    fallback: dict[int, dt.datetime] = {}
+    for request_id, verb, at in session.execute(sa.select(Activity.request_id, Activity.verb, Activity.created_at)):
+        target = latest if verb in public else fallback
+        target[request_id] = max(at, target.get(request_id, at))
+    for parent_id, created, closed in session.execute(
+        sa.select(ServiceRequest.parent_id, ServiceRequest.created_at, ServiceRequest.closed_at).where(ServiceRequest.parent_id.is_not(None))
+    ):
+        latest[parent_id] = max(created, closed or created, latest.get(parent_id, created))
+    rows = [{"rid": rid, "at": latest.get(rid) or fallback[rid]} for rid in set(latest) | set(fallback)]
+    if rows:
+        table = ServiceRequest.__table__
+        session.execute(table.update().where(table.c.id == sa.bindparam("rid")).values(updated_at=sa.bindparam("at")), rows)
+    session.expire_all()
 
 
 # Feature modules with `seed_demo(session, *, rng, now) -> list[DemoLogin]`, run in this order after the
@@ -201,11 +231,16 @@ def _description(row: dict[str, str]) -> str:
     return "" if title.upper() in {"PRINTED", "", row["TYPE"].upper()} else title
 
 
-def _complete(session: Session, user: User, wo: object, st: ServiceType, created: dt.datetime, rng: random.Random) -> None:
+def _complete(
+    session: Session, user: User, wo: object, st: ServiceType, scheduled: dt.datetime, now: dt.datetime, rng: random.Random
+) -> None:
     from fieldops.workorders.models import WorkOrder
 
     assert isinstance(wo, WorkOrder)
-    done = created + dt.timedelta(hours=st.sla_hours * rng.uniform(0.2, 1.6))
+    # Some jobs close late (past their target), none in the future: the demo's history never runs ahead of now.
+    done = scheduled + dt.timedelta(hours=st.sla_hours * rng.uniform(0.2, 1.6))
+    done = min(done, now - dt.timedelta(minutes=rng.randint(10, 600)))
+    done = max(done, scheduled + dt.timedelta(minutes=30))
     wo.status = WorkOrderStatus.COMPLETED
     wo.resolution = RESOLUTIONS[st.code]
     wo.completed_at = done
@@ -216,7 +251,7 @@ def _complete(session: Session, user: User, wo: object, st: ServiceType, created
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=user,
-        verb="status:completed",
+        verb=Verb.STATUS_COMPLETED,
         summary=f"Assigned → Completed: {wo.resolution}",
         detail={"from": "assigned", "to": "completed", "demo": True},
         at=done,

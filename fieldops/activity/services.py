@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import User
 from fieldops.activity.models import Activity
+from fieldops.activity.verbs import Verb
 from fieldops.db import utcnow
 
 
@@ -24,19 +25,20 @@ def record(
     *,
     request_id: int,
     actor: User | None,
-    verb: str,
+    verb: Verb,
     summary: str,
     work_order_id: int | None = None,
     detail: dict[str, Any] | None = None,
     source_key: str | None = None,
     at: dt.datetime | None = None,
 ) -> Activity:
-    """Append one entry to a request's history."""
+    """Append one entry to a request's history (the verb must be in the registry: fieldops/activity/verbs.py)."""
+    verb = Verb(verb)  # a ValueError here is a verb nobody registered: readers would not know it
     entry = Activity(
         request_id=request_id,
         work_order_id=work_order_id,
         actor_id=actor.id if actor is not None else None,
-        verb=verb,
+        verb=verb.value,
         summary=summary,
         detail_json=json.dumps(detail or {}, sort_keys=True, default=str),
         source_key=source_key,

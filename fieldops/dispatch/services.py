@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
 from fieldops.catalog.models import Department, ServiceType
@@ -20,6 +21,7 @@ from fieldops.districts.services import DistrictIndex
 from fieldops.errors import Conflict, DomainError, Forbidden, NotFound
 from fieldops.photos.models import Photo
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
+from fieldops.servicerequests.services import close_as_duplicate
 from fieldops.sla.services import ClockPlan, local_text, plan_transfer
 from fieldops.workorders import services as workorders
 from fieldops.workorders.models import Priority, WorkOrder, WorkOrderStatus
@@ -376,7 +378,7 @@ def _cancel(session: Session, actor: User, wo: WorkOrder, reason: str, now: dt.d
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=actor,
-        verb=f"status:{WorkOrderStatus.CANCELLED.value}",
+        verb=Verb.STATUS_CANCELLED,
         summary=f"{previous.label} → {WorkOrderStatus.CANCELLED.label}: {reason}",
         detail={"from": previous.value, "to": WorkOrderStatus.CANCELLED.value, "reason": reason},
         at=now,
@@ -402,35 +404,14 @@ def merge_requests(session: Session, actor: User, duplicate: ServiceRequest, sur
     for wo in duplicate.work_orders:
         if wo.status.is_open:
             _cancel(session, actor, wo, f"request merged into {survivor.tracking_number}", now)
-    # Keep chains one step long, so a survivor's page lists every report of the problem.
-    for earlier in duplicates_of(session, duplicate):
-        earlier.duplicate_of = survivor
-        earlier.closure_reason = f"Duplicate of {survivor.tracking_number}"
-        activity.record(
-            session,
-            request_id=earlier.id,
-            actor=actor,
-            verb="request:merged",
-            summary=f"Now a duplicate of {survivor.tracking_number} ({duplicate.tracking_number} was merged into it)",
-            detail={"survivor_id": survivor.id, "via_id": duplicate.id},
-            at=now,
-        )
-    duplicate.duplicate_of = survivor
-    duplicate.status = RequestStatus.CLOSED
-    duplicate.closed_at = now
-    duplicate.closure_reason = reason
-    duplicate.updated_at = now
-    activity.record(
-        session, request_id=duplicate.id, actor=actor, verb="request:merged", summary=f"Closed: {reason}", detail={"survivor_id": survivor.id}, at=now
-    )
-    activity.record(
+    close_as_duplicate(
         session,
-        request_id=survivor.id,
-        actor=actor,
-        verb="request:duplicate_merged",
-        summary=f"{duplicate.tracking_number} merged into this request as a duplicate",
-        detail={"duplicate_id": duplicate.id},
+        actor,
+        duplicate,
+        survivor,
         at=now,
+        reason=reason,
+        survivor_summary=f"{duplicate.tracking_number} merged into this request as a duplicate",
     )
     session.flush()
     return survivor
@@ -496,7 +477,7 @@ def transfer_request(
         session,
         request_id=req.id,
         actor=actor,
-        verb="request:transferred",
+        verb=Verb.REQUEST_TRANSFERRED,
         summary=f"Transferred from {old_department.name if old_department else '—'} to {what}: {reason}. Because {clock}, it is due {due_local}.",
         detail={
             "from_department_id": old_department_id,

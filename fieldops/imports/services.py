@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import User
 from fieldops.activity.models import Activity
+from fieldops.activity.verbs import Verb
 from fieldops.catalog.models import Department, ServiceType
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
@@ -672,7 +673,7 @@ class _Writer:
                 {
                     "request_id": request_id,
                     "actor_id": self.actor_id,
-                    "verb": "request:imported",
+                    "verb": Verb.REQUEST_IMPORTED.value,
                     "summary": f"Imported from {self.source}, row {p.row}",
                     "detail_json": json.dumps(detail, sort_keys=True),
                     "created_at": self.now,

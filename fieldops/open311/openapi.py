@@ -204,7 +204,7 @@ def _query(name: str, description: str, schema: dict[str, Any] | None = None) ->
 
 
 _POST_FIELDS: dict[str, Any] = {
-    "api_key": {"type": "string", "description": "The client's key (or the X-Api-Key header)"},
+    "api_key": {"type": "string", "description": "The client's key (or the X-Api-Key header, or api_key in the query string)"},
     "jurisdiction_id": _STR,
     "service_code": {"type": "string", "description": "Required: a service_code from services.json"},
     "lat": {"type": "number", "format": "double", "description": "WGS84 latitude (with long, or give address_string)"},
@@ -276,7 +276,15 @@ def openapi_document(server_url: str, service_codes: list[str] | None = None, ju
         "servers": [{"url": server_url}],
         "components": {
             "schemas": SCHEMAS,
-            "securitySchemes": {"api_key": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "description": "Or the api_key form field"}},
+            "securitySchemes": {
+                "api_key": {
+                    "type": "apiKey",
+                    "in": "header",
+                    "name": "X-Api-Key",
+                    "description": "Or the api_key form field, or api_key in the query string (header, then body, then query)",
+                },
+                "api_key_query": {"type": "apiKey", "in": "query", "name": "api_key"},
+            },
         },
         "paths": {
             "/discovery.{format}": {"get": get_("Discovery document", "Discovery", [], "Where this endpoint is and what it speaks")},
@@ -293,7 +301,7 @@ def openapi_document(server_url: str, service_codes: list[str] | None = None, ju
                 "get": get_("Query requests", "Requests", requests_params, "Matching requests, newest first (oldest change first with updated_after/before)"),
                 "post": {
                     "summary": "Submit a request",
-                    "security": [{"api_key": []}],
+                    "security": [{"api_key": []}, {"api_key_query": []}],
                     "parameters": [_FORMAT],
                     "requestBody": {
                         "required": True,

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session, selectinload
 
+from fieldops.activity import verbs
 from fieldops.activity.models import Activity
 from fieldops.catalog.attributes import validate_answers
 from fieldops.catalog.models import Department, ServiceAttribute, ServiceType, SlaUnit
@@ -64,26 +65,10 @@ class BadArgument(DomainError):
 
 # ---------------------------------------------------------------- public history (notes)
 
-# Activity verbs the public may see, with the words shown. Anything else (notes, assignments to named
-# people, internal reasons, verbs other features add later) stays private until listed here: default deny.
+# Activity verbs the public may see, with the words shown, from the one verb registry. Anything else (notes,
+# assignments to named people, internal reasons, verbs other features add later) stays private: default deny.
 # Activity summaries are never copied: they can name staff and carry free text.
-PUBLIC_VERBS: dict[str, tuple[str, str]] = {
-    "request:created": ("opened", "Request opened"),
-    "workorder:created": ("activity", "Work scheduled"),
-    "status:assigned": ("activity", "Assigned to a crew"),
-    "status:en_route": ("activity", "Crew on the way"),
-    "status:on_site": ("activity", "Crew on site"),
-    # The crew's resolution is the public answer to the request (Boston publishes it as CLOSURE_REASON).
-    "status:completed": ("activity", "Work completed"),
-    # The crew's reason is operational detail (access, safety, other people): not published.
-    "status:unable_to_complete": ("activity", "The crew could not complete the work; the request is being reviewed"),
-    "status:cancelled": ("activity", "Work order cancelled"),
-    "workorder:reassigned": ("activity", "Reassigned to another crew"),
-    # Transfer reasons and the crews involved are internal; agency_responsible shows the new department.
-    "request:transferred": ("activity", "Transferred to another department"),
-    "request:merged": ("activity", "Merged into an earlier report of the same problem"),
-    "request:duplicate_merged": ("activity", "Another report of the same problem was merged into this request"),
-}
+PUBLIC_VERBS: dict[str, tuple[str, str]] = {verb: (note.type, note.summary) for verb, note in verbs.open311_verbs().items()}
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from fieldops.accounts.models import User
-from fieldops.activity import services as activity
 from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
-from fieldops.errors import DomainError, NotFound
+from fieldops.errors import NotFound
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
-from fieldops.servicerequests.services import TRACKING_RE, normalise_tracking_number
+from fieldops.servicerequests.services import TRACKING_RE, close_as_duplicate, normalise_tracking_number, root_request
 
 EARTH_RADIUS_M = 6_371_008.8
 MAX_CANDIDATES = 5
@@ -159,48 +158,20 @@ def request_by_tracking(session: Session, tracking_number: str) -> ServiceReques
     return req
 
 
-def root_request(req: ServiceRequest) -> ServiceRequest:
-    """Follow duplicate links to the request that carries the work."""
-    seen = {req.id}
-    while req.duplicate_of is not None and req.duplicate_of.id not in seen:
-        req = req.duplicate_of
-        seen.add(req.id)
-    return req
-
-
 def join_as_duplicate(
     session: Session, actor: User | None, report: ServiceRequest, existing: ServiceRequest, *, at: dt.datetime | None = None, source_key: str | None = None
 ) -> ServiceRequest:
     """Add a new report to an existing request: the report is closed as its duplicate; returns the request that carries the work."""
     target = root_request(existing)
-    if target.id == report.id:
-        raise DomainError("A request cannot be a duplicate of itself.")
-    at = at or utcnow()
-    report.duplicate_of_id = target.id
-    report.status = RequestStatus.CLOSED
-    report.closed_at = at
-    report.closure_reason = DUPLICATE_REASON.format(tracking=target.tracking_number)
-    # Not a piece of work of its own: no due time, so SLA figures count the existing request once.
-    report.due_at = None
-    activity.record(
+    return close_as_duplicate(
         session,
-        request_id=report.id,
-        actor=actor,
-        verb="request:duplicate",
-        summary=f"Added to the existing request {target.tracking_number}",
-        detail={"duplicate_of_id": target.id},
-        source_key=source_key,
-        at=at,
-    )
-    activity.record(
-        session,
-        request_id=target.id,
-        actor=actor,
-        verb="request:duplicate_added",
-        summary=f"Another report of this problem was added ({report.tracking_number})"
+        actor,
+        report,
+        target,
+        at=at or utcnow(),
+        reason=DUPLICATE_REASON.format(tracking=target.tracking_number),
+        survivor_summary=f"Another report of this problem was added ({report.tracking_number})"
         + (f" at the outreach event “{report.event.name}”" if report.event is not None else ""),
-        detail={"duplicate_id": report.id, "tracking_number": report.tracking_number, "event_id": report.event_id},
+        detail={"event_id": report.event_id},
         source_key=source_key,
-        at=at,
     )
-    return target

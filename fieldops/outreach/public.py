@@ -15,26 +15,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from fieldops.activity import verbs
 from fieldops.activity.models import Activity
 from fieldops.outreach.duplicates import request_by_tracking, root_request
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
 
-# History verbs a resident may see, in the words they see them (lazy: translated when the page renders).
-PUBLIC_STEPS = {
-    "request:created": _l("Reported"),
-    "workorder:created": _l("Scheduled for a city crew"),
-    "status:en_route": _l("Crew on the way"),
-    "status:on_site": _l("Crew at the location"),
-    "status:completed": _l("Work completed"),
-    "status:unable_to_complete": _l("The crew could not finish; the city is reviewing the request"),
-    "status:cancelled": _l("Work order cancelled"),
-    "request:duplicate_added": _l("Another resident reported the same problem"),
-    "request:duplicate": _l("Added to an existing request"),
-    "request:transferred": _l("Passed to another department"),
-    "request:closed": _l("Closed"),
-    "request:reopened": _l("Reopened"),
-    "visit:completed": _l("Follow-up visit made"),
-}
+# The status page's steps come from the verb registry; "Closed" is added for a request closed without a verb
+# that says so (imports, older data).
+CLOSED_STEP = _l("Closed")
 
 
 @dataclass(frozen=True)
@@ -88,12 +76,13 @@ def public_status(session: Session, tracking_number: str) -> PublicStatus:
 
 
 def _steps(session: Session, req: ServiceRequest) -> list[Step]:
+    shown = verbs.status_page_verbs()
     entries = session.execute(
         sa.select(Activity.verb, Activity.created_at)
-        .where(Activity.request_id == req.id, Activity.verb.in_(list(PUBLIC_STEPS)))
+        .where(Activity.request_id == req.id, Activity.verb.in_(list(shown)))
         .order_by(Activity.created_at, Activity.id)
     ).all()
-    steps = [Step(at, str(PUBLIC_STEPS[verb])) for verb, at in entries]
-    if req.status == RequestStatus.CLOSED and req.closed_at is not None and not any(v in ("request:closed", "request:duplicate") for v, _ in entries):
-        steps.append(Step(req.closed_at, str(PUBLIC_STEPS["request:closed"])))
+    steps = [Step(at, str(shown[verb])) for verb, at in entries]
+    if req.status == RequestStatus.CLOSED and req.closed_at is not None and not any(v in verbs.DUPLICATE_CLOSURES for v, _ in entries):
+        steps.append(Step(req.closed_at, str(CLOSED_STEP)))
     return steps

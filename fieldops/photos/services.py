@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import User
 from fieldops.activity import services as activity
 from fieldops.errors import Conflict, DomainError, Forbidden, PhotosMissing
@@ -129,7 +130,7 @@ def attach_photos(
             request_id=request_id,
             work_order_id=work_order_id,
             actor=user,
-            verb=f"photo:{photo.kind.value}",
+            verb=Verb(f"photo:{photo.kind.value}"),
             summary=f"Added a {photo.kind.value} photo",
             detail={"photo_id": photo.id, "sha256": photo.sha256},
             source_key=source_key,

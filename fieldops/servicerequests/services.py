@@ -10,13 +10,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import User
 from fieldops.activity import services as activity
 from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
 from fieldops.errors import DomainError
-from fieldops.servicerequests.models import Channel, ServiceRequest
+from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
 from fieldops.sla.services import compute_due
 
 # Crockford base32 without I, L, O, U: easy to read out over the phone or copy from a screen.
@@ -126,7 +127,7 @@ def create_request(
         session,
         request_id=req.id,
         actor=actor,
-        verb="request:created",
+        verb=Verb.REQUEST_CREATED,
         summary=f"{service_type.name} reported via {channel.value}",
         detail={
             "channel": channel.value,
@@ -146,3 +147,77 @@ def _unused_tracking_number(session: Session) -> str:
         if session.scalar(sa.select(ServiceRequest.id).where(ServiceRequest.tracking_number == candidate)) is None:
             return candidate
     raise RuntimeError("could not find a free tracking number")  # 10 collisions in 2**40: a broken RNG
+
+
+def root_request(req: ServiceRequest) -> ServiceRequest:
+    """Follow duplicate links to the request that carries the work."""
+    seen = {req.id}
+    while req.duplicate_of is not None and req.duplicate_of.id not in seen:
+        req = req.duplicate_of
+        seen.add(req.id)
+    return req
+
+
+def close_as_duplicate(
+    session: Session,
+    actor: User | None,
+    duplicate: ServiceRequest,
+    survivor: ServiceRequest,
+    *,
+    at: dt.datetime,
+    reason: str,
+    survivor_summary: str,
+    detail: dict[str, Any] | None = None,
+    source_key: str | None = None,
+) -> ServiceRequest:
+    """Close `duplicate` as a duplicate of `survivor`: the one rule behind a dispatcher's merge and outreach's
+    "Add to this request", so CitiStat counts both alike. Returns the request that carries the work.
+
+    The duplicate closes with no due time of its own (the problem is counted once, on the survivor: a duplicate
+    closed minutes after it came in is not an on-time repair), earlier duplicates of it move to the survivor so chains
+    stay one step long, and both requests get a history entry. Work orders are the caller's concern.
+    """
+    survivor = root_request(survivor)
+    if survivor.id == duplicate.id:
+        raise DomainError("A request cannot be a duplicate of itself.")
+    earlier = list(session.scalars(sa.select(ServiceRequest).where(ServiceRequest.duplicate_of_id == duplicate.id)))
+    for other in earlier:
+        other.duplicate_of = survivor
+        other.closure_reason = f"Duplicate of {survivor.tracking_number}"
+        activity.record(
+            session,
+            request_id=other.id,
+            actor=actor,
+            verb=Verb.REQUEST_MERGED,
+            summary=f"Now a duplicate of {survivor.tracking_number} ({duplicate.tracking_number} was merged into it)",
+            detail={"survivor_id": survivor.id, "via_id": duplicate.id},
+            source_key=source_key,
+            at=at,
+        )
+    duplicate.duplicate_of = survivor
+    duplicate.status = RequestStatus.CLOSED
+    duplicate.closed_at = at
+    duplicate.closure_reason = reason
+    duplicate.due_at = None
+    duplicate.updated_at = at
+    activity.record(
+        session,
+        request_id=duplicate.id,
+        actor=actor,
+        verb=Verb.REQUEST_MERGED,
+        summary=f"Closed: {reason}",
+        detail={"survivor_id": survivor.id, "duplicate_of_id": survivor.id, **(detail or {})},
+        source_key=source_key,
+        at=at,
+    )
+    activity.record(
+        session,
+        request_id=survivor.id,
+        actor=actor,
+        verb=Verb.REQUEST_DUPLICATE_MERGED,
+        summary=survivor_summary,
+        detail={"duplicate_id": duplicate.id, "tracking_number": duplicate.tracking_number, **(detail or {})},
+        source_key=source_key,
+        at=at,
+    )
+    return survivor

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from fieldops.accounts.models import Role, User
 from fieldops.activity.models import Activity
+from fieldops.activity.verbs import Verb
 from fieldops.catalog.models import BusinessCalendar, ServiceType, SlaUnit
 from fieldops.db import utcnow
 from fieldops.errors import DomainError, Forbidden
@@ -40,7 +41,7 @@ from fieldops.sla.calendar import CalendarError
 from fieldops.sla.services import city_zone, default_calendar, due_rule, local_text
 from fieldops.workorders.models import CLOSED_STATUSES, WorkOrder, WorkOrderStatus
 
-VERB = "sla:recomputed"
+VERB = Verb.SLA_RECOMPUTED.value
 BATCH_SIZE = 1000
 
 _SR = ServiceRequest.__table__

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import Role, User
 from fieldops.activity import services as activity
 from fieldops.activity.models import Activity
@@ -443,7 +444,7 @@ def _file_conflict(
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=user,
-        verb="sync:conflict",
+        verb=Verb.SYNC_CONFLICT,
         summary=reason,
         detail={"conflict_id": conflict.id, "kind": action.kind, "fields": action.fields, "photos": len(attached)},
         source_key=key,
@@ -461,7 +462,7 @@ def add_note(session: Session, user: User, wo: WorkOrder, text: str, *, source_k
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=user,
-        verb="note",
+        verb=Verb.NOTE,
         summary=text,
         source_key=source_key,
     )
@@ -587,7 +588,7 @@ def resolve_conflict(session: Session, user: User, conflict_id: int, note: str) 
         request_id=conflict.work_order.request_id,
         work_order_id=conflict.work_order_id,
         actor=user,
-        verb="sync:resolved",
+        verb=Verb.SYNC_RESOLVED,
         summary=f"Sync conflict resolved: {conflict.resolution_note}",
         detail={"conflict_id": conflict.id},
     )

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import Role, User
 from fieldops.activity import services as activity
 from fieldops.catalog.models import FollowUpPolicy, ServiceType
@@ -141,7 +142,7 @@ def schedule_after_closure(session: Session, req: ServiceRequest, now: dt.dateti
         request_id=req.id,
         work_order_id=visit.work_order_id,
         actor=None,
-        verb="visit:planned",
+        verb=Verb.VISIT_PLANNED,
         summary=f"Follow-up visit #{visit.id} planned {st.followup_delay_hours} h after closure ({st.name}: {why})",
         detail={"visit_id": visit.id, "due_at": visit.due_at.isoformat(), "policy": st.followup_policy.value},
         at=now,
@@ -184,7 +185,7 @@ def add_visit(
         request_id=req.id,
         work_order_id=visit.work_order_id,
         actor=user,
-        verb="visit:added",
+        verb=Verb.VISIT_ADDED,
         summary=f"Follow-up visit #{visit.id} added by hand{who}",
         detail={"visit_id": visit.id, "due_at": visit.due_at.isoformat(), "assignee_id": visit.assigned_to_id},
         at=now,
@@ -210,7 +211,7 @@ def assign_visit(session: Session, user: User, visit: FollowUpVisit, assignee: U
         request_id=visit.request_id,
         work_order_id=visit.work_order_id,
         actor=user,
-        verb="visit:assigned",
+        verb=Verb.VISIT_ASSIGNED,
         summary=f"Follow-up visit #{visit.id} assigned to {assignee.full_name if assignee else 'any outreach worker'}",
         detail={"visit_id": visit.id, "assignee_id": new_id},
     )
@@ -232,7 +233,7 @@ def cancel_visit(session: Session, user: User, visit: FollowUpVisit, reason: str
         request_id=visit.request_id,
         work_order_id=visit.work_order_id,
         actor=user,
-        verb="visit:cancelled",
+        verb=Verb.VISIT_CANCELLED,
         summary=f"Follow-up visit #{visit.id} cancelled" + (f": {reason}" if reason else ""),
         detail={"visit_id": visit.id},
     )
@@ -389,18 +390,18 @@ def record_outcome(
         said = f"resident reached, {RESOLUTION_WORDS[resolved]}"
         if satisfaction is not None:
             said += f", satisfaction {satisfaction}/5"
-        verb = "visit:done"
+        verb = Verb.VISIT_DONE
     elif outcome == VisitOutcome.LEFT_CARD or visit.attempts >= max_attempts:
         visit.outcome = VisitOutcome.LEFT_CARD
         visit.status = VisitStatus.DONE
         visit.completed_at = now
         said = f"nobody home (attempt {visit.attempts}), left a card; visit closed"
-        verb = "visit:left_card"
+        verb = Verb.VISIT_LEFT_CARD
     else:
         visit.outcome = VisitOutcome.NOT_HOME
         visit.due_at = max(visit.due_at, next_attempt_due(now, zone))
         said = f"nobody home (attempt {visit.attempts} of {max_attempts}); will try again"
-        verb = "visit:not_home"
+        verb = Verb.VISIT_NOT_HOME
 
     if comments:
         said += f". Comments: {comments}"
@@ -478,7 +479,7 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
         request_id=original.id,
         work_order_id=visit.work_order_id,
         actor=user,
-        verb="visit:follow_on",
+        verb=Verb.VISIT_FOLLOW_ON,
         summary=f"Follow-up visit: {words} → follow-on {follow_on.tracking_number}",
         detail={"visit_id": visit.id, "follow_on_id": follow_on.id, "follow_on_tracking_number": follow_on.tracking_number},
         source_key=source_key,
@@ -488,7 +489,7 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
         session,
         request_id=follow_on.id,
         actor=user,
-        verb="visit:follow_on_of",
+        verb=Verb.VISIT_FOLLOW_ON_OF,
         summary=f"Opened because follow-up visit #{visit.id} found {original.tracking_number} {words}",
         detail={"visit_id": visit.id, "parent_id": original.id, "parent_tracking_number": original.tracking_number},
         source_key=source_key,

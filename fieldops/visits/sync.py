@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import User
 from fieldops.activity import services as activity
 from fieldops.activity.models import Activity
@@ -195,7 +196,7 @@ def _file_conflict(
         request_id=visit.request_id,
         work_order_id=visit.work_order_id,
         actor=user,
-        verb="sync:conflict",
+        verb=Verb.SYNC_CONFLICT,
         summary=reason,
         detail={"conflict_id": conflict_id, "kind": "visit", "visit_id": visit.id, "fields": (body or {}).get("fields"), "photos": n},
         source_key=key,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
 from fieldops.db import utcnow
@@ -140,7 +141,7 @@ def change_status(
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=user,
-        verb=f"status:{to.value}",
+        verb=Verb(f"status:{to.value}"),
         summary=summary,
         detail={"from": previous.value, "to": to.value},
         source_key=source_key,
@@ -187,8 +188,12 @@ def create_work_order(
     priority: int = 3,
     due_at: dt.datetime | None = None,
     instructions: str = "",
+    at: dt.datetime | None = None,
 ) -> WorkOrder:
-    """Open a job for a request, assigned when a crew or person is given; due time defaults to the request's."""
+    """Open a job for a request, assigned when a crew or person is given; due time defaults to the request's.
+
+    `at` dates the history entry (imports and the demo replay the past); the default is now.
+    """
     status = S.ASSIGNED if (crew_id or assignee) else S.NEW
     wo = WorkOrder(
         request=req,
@@ -207,9 +212,10 @@ def create_work_order(
         request_id=req.id,
         work_order_id=wo.id,
         actor=actor,
-        verb="workorder:created",
+        verb=Verb.WORKORDER_CREATED,
         summary=f"Work order #{wo.id} created, assigned to {who}",
         detail={"crew_id": wo.crew_id, "assignee_id": assignee.id if assignee else None},
+        at=at,
     )
     return wo
 
@@ -283,7 +289,7 @@ def reassign(
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=actor,
-        verb="workorder:reassigned",
+        verb=Verb.WORKORDER_REASSIGNED,
         summary=summary,
         # crew_id/assignee_id name the new holder: the sync conflict check reads them (sync/services.py _entitled).
         detail={

@@ -147,7 +147,7 @@ def test_duplicate_offered_and_added_to_the_existing_request(browser, live_serve
     assert report.resident_name == "Second Reporter" and report.status == RequestStatus.CLOSED
     assert session.get(ServiceRequest, existing_id).status == RequestStatus.OPEN
     verbs = session.scalars(sa.select(Activity.verb).where(Activity.request_id == existing_id)).all()
-    assert "request:duplicate_added" in verbs
+    assert "request:duplicate_merged" in verbs
     ctx.close()
 
 

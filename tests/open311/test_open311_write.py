@@ -189,3 +189,25 @@ def test_post_needs_no_csrf_token_but_a_session_does_not_replace_the_key(session
 
     login(client, "sam")
     assert post_request(client, None, **TREE).status_code == 403
+
+
+def test_post_takes_the_key_and_fields_from_the_query_string(session, client, tree_city) -> None:  # type: ignore[no-untyped-def]
+    # As the Open311 swagger declares them, and as the PyPI `open311` client sends the key.
+    key = issue_key(session)
+    from urllib.parse import urlencode
+
+    query = urlencode({"api_key": key, "service_code": "tree", "lat": "42.3795", "long": "-71.0937"})
+    resp = client.post(f"{BASE_URL}/requests.json?{query}", data={"description": "Branch on the path", "attribute[WHERE]": "park"})
+    tracking = json_of(resp, POST_RESPONSE)[0]["service_request_id"]
+    req = session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_number == tracking))
+    assert req.description == "Branch on the path" and req.service_type.code == "tree" and req.latitude == pytest.approx(42.3795)
+    # The body wins over the query string for a field given in both; the key itself never becomes a field.
+    query = urlencode({"api_key": key, "service_code": "tree", "description": "from the query"})
+    resp = client.post(f"{BASE_URL}/requests.json?{query}", data={"description": "from the body", "lat": "42.3795", "long": "-71.0937", "attribute[WHERE]": "park"})
+    tracking = json_of(resp, POST_RESPONSE)[0]["service_request_id"]
+    assert session.scalar(sa.select(ServiceRequest.description).where(ServiceRequest.tracking_number == tracking)) == "from the body"
+    # A wrong key in the query string is refused like anywhere else, and a header key takes precedence over it.
+    assert "api_key is not valid" in error_of(client.post(f"{BASE_URL}/requests.json?api_key=fo311_guess", data=TREE), 403)
+    resp = client.post(f"{BASE_URL}/requests.json?api_key=fo311_guess", data=TREE, headers={"X-Api-Key": key})
+    assert resp.status_code == 200
+    assert _count(session) == 3

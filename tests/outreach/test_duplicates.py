@@ -77,7 +77,7 @@ def test_adding_a_report_to_an_existing_request(session, city) -> None:  # type:
     assert report.resident_name == "Second Resident"  # the contact is kept, privately, on the report
     assert existing.status == RequestStatus.OPEN
     verbs = session.scalars(sa.select(Activity.verb).where(Activity.request_id == existing.id).order_by(Activity.id)).all()
-    assert verbs[-1] == "request:duplicate_added"
+    assert verbs[-1] == "request:duplicate_merged"  # the same history as a dispatcher's merge
     # A report added to a report that was itself added elsewhere follows the chain to the real request.
     third = log_request(session, city.olga, service_type=city.pothole, channel=Channel.STAFF, duplicate_of=report.tracking_number, address="x")
     assert third.follow.id == existing.id

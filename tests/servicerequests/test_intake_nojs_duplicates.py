@@ -189,9 +189,9 @@ def test_add_to_this_request_joins_the_report_to_the_existing_one(session, clien
     assert (report.latitude, report.longitude) == pytest.approx(NEAR, abs=1e-6)
     session.refresh(existing)
     assert existing.status == RequestStatus.OPEN
-    added = session.scalars(sa.select(Activity).where(Activity.request_id == existing.id, Activity.verb == "request:duplicate_added")).one()
+    added = session.scalars(sa.select(Activity).where(Activity.request_id == existing.id, Activity.verb == "request:duplicate_merged")).one()
     assert added.detail["tracking_number"] == report.tracking_number
-    assert session.scalar(sa.select(Activity.verb).where(Activity.request_id == report.id, Activity.verb == "request:duplicate"))
+    assert session.scalar(sa.select(Activity.verb).where(Activity.request_id == report.id, Activity.verb == "request:merged"))
     # The staged photo joins the request that carries the work, like the tablet's; Sam's stays where it was.
     mine = session.scalars(sa.select(Photo).where(Photo.uploaded_by_id == city.olga.id)).one()
     assert mine.request_id == existing.id
