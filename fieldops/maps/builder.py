@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,13 +122,7 @@ def build_map(
         control=False,
     ).add_to(m)
     if districts and districts.get("features"):
-        folium.GeoJson(
-            districts,
-            name="Districts",
-            style_function=lambda _f: {"color": "#1f4e79", "weight": 2, "fillOpacity": 0.03, "dashArray": "4 4"},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-            zoom_on_click=False,
-        ).add_to(m)
+        add_tooltip_layer(m, districts, name="Districts", field="name", style={"color": "#1f4e79", "weight": 2, "fillOpacity": 0.03, "dashArray": "4 4"})
     if points:
         PointCluster(points, fit=fit_points).add_to(m)
     elif bounds:
@@ -136,8 +131,45 @@ def build_map(
     return m
 
 
+def escape_properties(geojson: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """A copy of a FeatureCollection whose `fields` are HTML-escaped text, ready for a folium tooltip or popup.
+
+    folium's GeoJsonTooltip and GeoJsonPopup build their table as a string and assign it to innerHTML, so a
+    property value is markup to the browser. Every layer whose properties are shown goes through here
+    (add_tooltip_layer); values that are not shown are left as they are.
+    """
+    features = []
+    for feature in geojson.get("features", []):
+        props = dict(feature.get("properties") or {})
+        for key in fields:
+            if key in props:
+                props[key] = html.escape("" if props[key] is None else str(props[key]), quote=True)
+        features.append({**feature, "properties": props})
+    return {**geojson, "features": features}
+
+
+def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, field: str, style: dict[str, Any]) -> folium.GeoJson:
+    """Outlines from a FeatureCollection with `field` as each shape's hover text, escaped (see escape_properties)."""
+    return folium.GeoJson(
+        escape_properties(geojson, [field]),
+        name=name,
+        style_function=lambda _f: style,
+        tooltip=folium.GeoJsonTooltip(fields=[field], labels=False),
+        zoom_on_click=False,
+    ).add_to(m)
+
+
 def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
-    """Render the map's pieces for our own templates, with every asset pointing at a vendored file."""
+    """Render the map's pieces for our own templates, with every asset pointing at a vendored file.
+
+    The script part goes into a template's `<script nonce="{{ csp_nonce() }}">`; the head's one inline
+    <style> (folium's map-size rules) gets this response's nonce here, as the policy allows no other.
+    """
+    from flask import has_request_context
+
+    from fieldops.web.csp import nonce
+
+    style_open = f'<style nonce="{nonce()}">' if has_request_context() else "<style>"
     figure = m.get_root()
     figure.render()
     head: list[str] = []
@@ -150,7 +182,7 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
             tag = f'<script src="{url}"></script>' if isinstance(child, JavascriptLink) else f'<link rel="stylesheet" href="{url}">'
             head.append(tag)
         elif isinstance(child, Element) and name == m.get_name():
-            head.append(child.render())  # the map div's own size rules
+            head.append(child.render().replace("<style>", style_open))  # the map div's own size rules
     head.append(f'<script src="{asset_url(MARKER_SCRIPT)}"></script>')
     return MapParts(
         head=Markup("\n".join(head)),

@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import folium
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
@@ -23,7 +22,7 @@ from fieldops.districts.models import District
 from fieldops.districts.services import city_bounds, districts_geojson
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
-from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.maps.builder import Point, add_tooltip_layer, build_map, render_parts
 from fieldops.performance import charts
 from fieldops.performance import services as ps
 from fieldops.servicerequests.models import ServiceRequest
@@ -108,13 +107,7 @@ def _map(q: ps.PerformanceQuery, zone: ZoneInfo, hs: ps.HotspotReport) -> tuple[
     ]
     m = build_map(settings, points=pins, districts=_districts(), bounds=city_bounds(db.session))
     if hs.hotspots:
-        folium.GeoJson(
-            hs.geojson(),
-            name="Hotspots",
-            style_function=lambda _f: {"color": "#b3261e", "weight": 2, "fillColor": "#b3261e", "fillOpacity": 0.35},
-            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-            zoom_on_click=False,
-        ).add_to(m)
+        add_tooltip_layer(m, hs.geojson(), name="Hotspots", field="label", style={"color": "#b3261e", "weight": 2, "fillColor": "#b3261e", "fillOpacity": 0.35})
     return render_parts(m, current_app.extensions["fieldops.assets"].url), len(points), total
 
 
