@@ -11,6 +11,7 @@ from typing import Any
 import folium
 from branca.element import CssLink, Element, JavascriptLink, MacroElement
 from folium.template import Template
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from fieldops.settings import Settings
@@ -53,6 +54,15 @@ class Point:
     css_class: str = ""
 
 
+def script_json(data: Any) -> Markup:
+    """JSON to write inside an inline <script>, with < > & ' as \\u escapes (as Jinja's tojson does).
+
+    A resident's words can then neither close the script ("</script>") nor open a comment or another
+    script tag that changes how the HTML parser reads the rest of the page ("<!--<script>").
+    """
+    return Markup(htmlsafe_json_dumps(data, dumps=json.dumps, separators=(",", ":"), ensure_ascii=False))
+
+
 class PointCluster(MacroElement):  # type: ignore[misc]
     """Clustered markers from compact column arrays: one JSON blob, not one Python object per marker.
 
@@ -78,8 +88,7 @@ class PointCluster(MacroElement):  # type: ignore[misc]
             "label": [p.label for p in points],
             "cls": [p.css_class for p in points],
         }
-        # Escape "</" so a label can never close the surrounding <script>.
-        self.payload = Markup(json.dumps(columns, separators=(",", ":")).replace("</", "<\\/"))
+        self.payload = script_json(columns)
         self.fit = fit and len(points) > 0
         self.default_js = [("markerclusterjs", "")]
         self.default_css = [("markerclustercss", ""), ("markerclusterdefaultcss", "")]
@@ -162,14 +171,14 @@ def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, f
 def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
     """Render the map's pieces for our own templates, with every asset pointing at a vendored file.
 
-    The script part goes into a template's `<script nonce="{{ csp_nonce() }}">`; the head's one inline
-    <style> (folium's map-size rules) gets this response's nonce here, as the policy allows no other.
+    The script part goes into a template's `<script nonce="{{ csp_nonce() }}">`; the head's inline
+    <style> and <script> (folium's map-size rules and Leaflet flags) get this response's nonce here, as the policy allows no other.
     """
     from flask import has_request_context
 
     from fieldops.web.csp import nonce
 
-    style_open = f'<style nonce="{nonce()}">' if has_request_context() else "<style>"
+    attr = f' nonce="{nonce()}"' if has_request_context() else ""
     figure = m.get_root()
     figure.render()
     head: list[str] = []
@@ -182,7 +191,8 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
             tag = f'<script src="{url}"></script>' if isinstance(child, JavascriptLink) else f'<link rel="stylesheet" href="{url}">'
             head.append(tag)
         elif isinstance(child, Element) and name == m.get_name():
-            head.append(child.render().replace("<style>", style_open))  # the map div's own size rules
+            # The map div's own size rules and Leaflet's L_NO_TOUCH flags.
+            head.append(child.render().replace("<style>", f"<style{attr}>").replace("<script>", f"<script{attr}>"))
     head.append(f'<script src="{asset_url(MARKER_SCRIPT)}"></script>')
     return MapParts(
         head=Markup("\n".join(head)),

@@ -21,6 +21,7 @@ from fieldops.db import utcnow
 from fieldops.districts.models import District
 from fieldops.districts.services import city_bounds, districts_geojson
 from fieldops.errors import DomainError, NotFound
+from fieldops.exports.services import spreadsheet_text
 from fieldops.extensions import db
 from fieldops.maps.builder import Point, add_tooltip_layer, build_map, render_parts
 from fieldops.performance import charts
@@ -229,8 +230,8 @@ def _export_params(q: ps.PerformanceQuery) -> dict[str, str]:
 
 def _cell(value: object) -> object:
     """A CSV cell; text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     if isinstance(value, float):
         return round(value, 4)
     return "" if value is None else value

@@ -13,7 +13,7 @@ import logging
 import re
 import secrets
 
-from flask import Blueprint, Flask, Response, g, request
+from flask import Blueprint, Flask, Response, request
 
 from fieldops.extensions import csrf
 from fieldops.settings import Settings
@@ -32,18 +32,21 @@ MAX_REPORT_BYTES = 8 * 1024
 # a nonce attribute, so it must look like one of ours.
 NONCE_HEADER = "X-Fieldops-Nonce"
 _NONCE_RE = re.compile(r"[A-Za-z0-9_-]{22,64}")
+ENVIRON_KEY = "fieldops.csp_nonce"
 
 
 def nonce() -> str:
     """The nonce of the response being built; every inline <script> and <style> the server writes carries it."""
     # Chosen on first use, so responses that end before any before_request hook ran (a login redirect) get one too.
-    if "csp_nonce" not in g:
+    # Kept in the request's environ, not in g: g belongs to the app context, which can outlive one request.
+    env = request.environ
+    if ENVIRON_KEY not in env:
         sent = request.headers.get(NONCE_HEADER, "")
         if request.headers.get("HX-Request") == "true" and _NONCE_RE.fullmatch(sent):
-            g.csp_nonce = sent
+            env[ENVIRON_KEY] = sent
         else:
-            g.csp_nonce = secrets.token_urlsafe(16)
-    return g.csp_nonce  # type: ignore[no-any-return]
+            env[ENVIRON_KEY] = secrets.token_urlsafe(16)
+    return env[ENVIRON_KEY]  # type: ignore[no-any-return]
 
 
 def policy(settings: Settings, page_nonce: str) -> str:
