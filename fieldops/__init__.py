@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, request
+from flask import Flask, Response, request
 
 from fieldops.settings import Settings
 
@@ -138,7 +137,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_web(app: Flask, settings: Settings) -> None:
-    from fieldops.web import assets, errors, filters
+    from fieldops.web import assets, csp, errors, filters
     from fieldops.web.access import require_login
 
     app.before_request(require_login)
@@ -148,25 +147,10 @@ def _register_web(app: Flask, settings: Settings) -> None:
     app.extensions["fieldops.assets"] = manifest
     app.jinja_env.globals["asset_url"] = manifest.url
 
-    @app.before_request
-    def _csp_nonce() -> None:
-        g.csp_nonce = secrets.token_urlsafe(16)
+    csp.init_app(app, settings)
 
     @app.after_request
     def _security_headers(resp: Response) -> Response:
-        tiles = settings.tile_origin
-        resp.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; "
-            f"img-src 'self' data: blob: {tiles}; "
-            f"connect-src 'self' {tiles}; "
-            # Leaflet positions tiles with inline styles; folium emits an inline map script.
-            "style-src 'self' 'unsafe-inline'; "
-            "script-src 'self' 'unsafe-inline'; "
-            # /sw.js, and browser-image-compression's blob: worker.
-            "worker-src 'self' blob:; "
-            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-        )
         resp.headers.setdefault("X-Content-Type-Options", "nosniff")
         resp.headers.setdefault("Referrer-Policy", "same-origin")
         resp.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self)")

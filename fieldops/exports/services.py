@@ -23,6 +23,18 @@ from fieldops.errors import DomainError
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text a spreadsheet shows as text: a leading apostrophe before anything it would run as a formula.
+
+    The one rule for every CSV the app writes (exports, performance tables): residents' words and
+    imported names must never become formulas on a supervisor's computer.
+    """
+    return "'" + value if value[:1] in FORMULA_START else value
+
 BATCH = 1000
 SR = ServiceRequest
 

@@ -19,13 +19,9 @@ from fieldops.web.access import roles_required
 
 bp = Blueprint("exports", __name__)
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(value: object) -> object:
-    # A spreadsheet runs "=..." in a cell as a formula; residents' words and imported names must stay text.
-    if isinstance(value, str) and value[:1] in FORMULA_START:
-        return "'" + value
+    if isinstance(value, str):
+        return services.spreadsheet_text(value)
     if value is None:
         return ""
     if value is True or value is False:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import html
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import folium
 from branca.element import CssLink, Element, JavascriptLink, MacroElement
 from folium.template import Template
+from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
 
 from fieldops.settings import Settings
@@ -52,6 +54,15 @@ class Point:
     css_class: str = ""
 
 
+def script_json(data: Any) -> Markup:
+    """JSON to write inside an inline <script>, with < > & ' as \\u escapes (as Jinja's tojson does).
+
+    A resident's words can then neither close the script ("</script>") nor open a comment or another
+    script tag that changes how the HTML parser reads the rest of the page ("<!--<script>").
+    """
+    return Markup(htmlsafe_json_dumps(data, dumps=json.dumps, separators=(",", ":"), ensure_ascii=False))
+
+
 class PointCluster(MacroElement):  # type: ignore[misc]
     """Clustered markers from compact column arrays: one JSON blob, not one Python object per marker.
 
@@ -77,8 +88,7 @@ class PointCluster(MacroElement):  # type: ignore[misc]
             "label": [p.label for p in points],
             "cls": [p.css_class for p in points],
         }
-        # Escape "</" so a label can never close the surrounding <script>.
-        self.payload = Markup(json.dumps(columns, separators=(",", ":")).replace("</", "<\\/"))
+        self.payload = script_json(columns)
         self.fit = fit and len(points) > 0
         self.default_js = [("markerclusterjs", "")]
         self.default_css = [("markerclustercss", ""), ("markerclusterdefaultcss", "")]
@@ -121,13 +131,7 @@ def build_map(
         control=False,
     ).add_to(m)
     if districts and districts.get("features"):
-        folium.GeoJson(
-            districts,
-            name="Districts",
-            style_function=lambda _f: {"color": "#1f4e79", "weight": 2, "fillOpacity": 0.03, "dashArray": "4 4"},
-            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
-            zoom_on_click=False,
-        ).add_to(m)
+        add_tooltip_layer(m, districts, name="Districts", field="name", style={"color": "#1f4e79", "weight": 2, "fillOpacity": 0.03, "dashArray": "4 4"})
     if points:
         PointCluster(points, fit=fit_points).add_to(m)
     elif bounds:
@@ -136,8 +140,45 @@ def build_map(
     return m
 
 
+def escape_properties(geojson: Mapping[str, Any], fields: Sequence[str]) -> dict[str, Any]:
+    """A copy of a FeatureCollection whose `fields` are HTML-escaped text, ready for a folium tooltip or popup.
+
+    folium's GeoJsonTooltip and GeoJsonPopup build their table as a string and assign it to innerHTML, so a
+    property value is markup to the browser. Every layer whose properties are shown goes through here
+    (add_tooltip_layer); values that are not shown are left as they are.
+    """
+    features = []
+    for feature in geojson.get("features", []):
+        props = dict(feature.get("properties") or {})
+        for key in fields:
+            if key in props:
+                props[key] = html.escape("" if props[key] is None else str(props[key]), quote=True)
+        features.append({**feature, "properties": props})
+    return {**geojson, "features": features}
+
+
+def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, field: str, style: dict[str, Any]) -> folium.GeoJson:
+    """Outlines from a FeatureCollection with `field` as each shape's hover text, escaped (see escape_properties)."""
+    return folium.GeoJson(
+        escape_properties(geojson, [field]),
+        name=name,
+        style_function=lambda _f: style,
+        tooltip=folium.GeoJsonTooltip(fields=[field], labels=False),
+        zoom_on_click=False,
+    ).add_to(m)
+
+
 def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
-    """Render the map's pieces for our own templates, with every asset pointing at a vendored file."""
+    """Render the map's pieces for our own templates, with every asset pointing at a vendored file.
+
+    The script part goes into a template's `<script nonce="{{ csp_nonce() }}">`; the head's inline
+    <style> and <script> (folium's map-size rules and Leaflet flags) get this response's nonce here, as the policy allows no other.
+    """
+    from flask import has_request_context
+
+    from fieldops.web.csp import nonce
+
+    attr = f' nonce="{nonce()}"' if has_request_context() else ""
     figure = m.get_root()
     figure.render()
     head: list[str] = []
@@ -150,7 +191,8 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
             tag = f'<script src="{url}"></script>' if isinstance(child, JavascriptLink) else f'<link rel="stylesheet" href="{url}">'
             head.append(tag)
         elif isinstance(child, Element) and name == m.get_name():
-            head.append(child.render())  # the map div's own size rules
+            # The map div's own size rules and Leaflet's L_NO_TOUCH flags.
+            head.append(child.render().replace("<style>", f"<style{attr}>").replace("<script>", f"<script{attr}>"))
     head.append(f'<script src="{asset_url(MARKER_SCRIPT)}"></script>')
     return MapParts(
         head=Markup("\n".join(head)),

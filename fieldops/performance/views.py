@@ -10,7 +10,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import folium
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
@@ -22,8 +21,9 @@ from fieldops.db import utcnow
 from fieldops.districts.models import District
 from fieldops.districts.services import city_bounds, districts_geojson
 from fieldops.errors import DomainError, NotFound
+from fieldops.exports.services import spreadsheet_text
 from fieldops.extensions import db
-from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.maps.builder import Point, add_tooltip_layer, build_map, render_parts
 from fieldops.performance import charts
 from fieldops.performance import services as ps
 from fieldops.servicerequests.models import ServiceRequest
@@ -108,13 +108,7 @@ def _map(q: ps.PerformanceQuery, zone: ZoneInfo, hs: ps.HotspotReport) -> tuple[
     ]
     m = build_map(settings, points=pins, districts=_districts(), bounds=city_bounds(db.session))
     if hs.hotspots:
-        folium.GeoJson(
-            hs.geojson(),
-            name="Hotspots",
-            style_function=lambda _f: {"color": "#b3261e", "weight": 2, "fillColor": "#b3261e", "fillOpacity": 0.35},
-            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
-            zoom_on_click=False,
-        ).add_to(m)
+        add_tooltip_layer(m, hs.geojson(), name="Hotspots", field="label", style={"color": "#b3261e", "weight": 2, "fillColor": "#b3261e", "fillOpacity": 0.35})
     return render_parts(m, current_app.extensions["fieldops.assets"].url), len(points), total
 
 
@@ -236,8 +230,8 @@ def _export_params(q: ps.PerformanceQuery) -> dict[str, str]:
 
 def _cell(value: object) -> object:
     """A CSV cell; text that a spreadsheet would run as a formula is quoted with a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        return spreadsheet_text(value)
     if isinstance(value, float):
         return round(value, 4)
     return "" if value is None else value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -15,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
 from folium.template import Template
-from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
@@ -24,7 +22,7 @@ from fieldops.db import utcnow
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES
-from fieldops.maps.builder import build_map, render_parts
+from fieldops.maps.builder import build_map, render_parts, script_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.servicerequests.models import ServiceRequest
@@ -110,8 +108,7 @@ class VisitRoute(MacroElement):  # type: ignore[misc]
         super().__init__()
         self._name = "VisitRoute"
         data = {"stops": stops, "start": list(start) if start else None}
-        # Escape "</" so an address can never close the surrounding <script>.
-        self.payload = Markup(json.dumps(data, separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/"))
+        self.payload = script_json(data)
 
 
 def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) -> Any:

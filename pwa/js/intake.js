@@ -246,6 +246,7 @@
       var qr = window.qrcode(0, "M");
       qr.addData(url);
       qr.make();
+      // qrcode-generator's own markup; it escapes the title itself (escapeXml), and the number is ours.
       box.innerHTML = qr.createSvgTag({ cellSize: 6, margin: 2, scalable: true, title: evt.detail.number });
     }
     var intro = $("[data-tracking-intro]", panel);
