@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import User
 from fieldops.activity import services as activity
-from fieldops.errors import Conflict, DomainError, Forbidden, PhotosMissing
-from fieldops.photos.imaging import ImageRejected, ProcessedImage, process_upload
+from fieldops.errors import Busy, Conflict, DomainError, Forbidden, PhotosMissing
+from fieldops.photos.imaging import DecodesBusy, ImageRejected, ProcessedImage, decode_limiter, process_upload
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.settings import Settings
 from fieldops.storage import FileStorage
@@ -140,16 +140,21 @@ def attach_photos(
 
 
 def _process(settings: Settings, raw: bytes) -> ProcessedImage:
-    """Validate and normalise an upload with the configured limits; a refusal becomes a DomainError."""
+    """Validate and normalise an upload with the configured limits; a refusal becomes a DomainError, overload Busy."""
+    limiter = decode_limiter(settings.photo_decode_slots, settings.photo_decode_queue, settings.photo_decode_wait_seconds)
     try:
         return process_upload(
             raw,
             max_bytes=settings.max_photo_bytes,
+            max_pixels=settings.photo_max_pixels,
             max_long_side=settings.photo_max_long_side,
             thumb_size=settings.photo_thumb_size,
+            limiter=limiter,
         )
     except ImageRejected as exc:
         raise DomainError(str(exc)) from exc
+    except DecodesBusy as exc:
+        raise Busy(str(exc), exc.retry_after) from exc
 
 
 def _store(storage: FileStorage, image: ProcessedImage, pid: str, filename: str, zone: ZoneInfo) -> Photo:
