@@ -198,13 +198,24 @@ _DAMAGED = "This photo is damaged or was only partly uploaded. Please try sendin
 _EMPTY = "The photo file is empty. Please take or choose the photo again."
 
 
-def _too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None) -> str:
+def _too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None, pixels: int | None = None) -> str:
     limit = f"{max_pixels / 1_000_000:.3g}"
-    if size is None:
-        detail = f"the limit is {limit} megapixels"
-    else:
+    if size is not None:
         detail = f"{size[0]} x {size[1]} = {size[0] * size[1] / 1_000_000:.3g} megapixels; the limit is {limit}"
+    elif pixels is not None:
+        detail = f"{pixels / 1_000_000:.3g} megapixels; the limit is {limit}"
+    else:
+        detail = f"the limit is {limit} megapixels"
     return f"This photo has too many pixels for us to process ({detail}). Please send a smaller photo."
+
+
+_BOMB_PIXELS = re.compile(r"Image size \((\d+) pixels\)")
+
+
+def _bomb_refusal(exc: Exception, max_pixels: int) -> ImageRejected:
+    # Pillow raises its bomb check inside Image.open, before we can read the size; its message carries the count.
+    match = _BOMB_PIXELS.search(str(exc))
+    return ImageRejected(_too_many_pixels(max_pixels, pixels=int(match.group(1)) if match else None))
 
 
 def _mb(n: float) -> str:
@@ -293,7 +304,7 @@ def _decode(
     except ImageRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageRejected(_too_many_pixels(max_pixels)) from exc
+        raise _bomb_refusal(exc, max_pixels) from exc
     except MemoryError as exc:
         raise ImageRejected(_too_many_pixels(max_pixels)) from exc
     except Exception as exc:  # any decoder failure on untrusted bytes means the same thing to the user
@@ -306,8 +317,8 @@ def _probe(raw: bytes, formats: tuple[str, ...], max_pixels: int) -> str:
     try:
         probe = Image.open(io.BytesIO(raw), formats=formats)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        # The warning only arrives as an exception when warnings are errors; otherwise our own check catches it.
-        raise ImageRejected(_too_many_pixels(max_pixels)) from exc
+        # The warning arrives as an exception because configure_pillow made it one; otherwise our check below does.
+        raise _bomb_refusal(exc, max_pixels) from exc
     except Exception as exc:  # UnidentifiedImageError, SyntaxError, struct.error...: all "not a photo"
         raise ImageRejected(_not_a_photo_message()) from exc
     with probe:
