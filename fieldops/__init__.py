@@ -25,8 +25,12 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
-        # One photo plus form fields; Werkzeug answers 413 beyond this before reading the body.
-        MAX_CONTENT_LENGTH=settings.max_photo_bytes + 1024 * 1024,
+        # A form's photos plus its fields; Werkzeug answers 413 beyond this before reading the body. Each photo is
+        # held to max_photo_bytes on its own while it streams in (fieldops/photos/uploads.py), the typed fields to
+        # 1 MB in memory; the sync API's single-photo PUT reads with its own smaller cap.
+        MAX_CONTENT_LENGTH=settings.max_form_bytes,
+        MAX_FORM_MEMORY_SIZE=1024 * 1024,
+        MAX_FORM_PARTS=200 + settings.max_photos_per_form,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
@@ -38,6 +42,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions["fieldops.settings"] = settings
     settings.instance_path.mkdir(parents=True, exist_ok=True)
+    from fieldops.photos.imaging import configure_pillow
+    from fieldops.photos.uploads import UploadRequest
+
+    configure_pillow(settings.photo_max_pixels)
+    app.request_class = UploadRequest
 
     import fieldops.models  # noqa: F401  (every table in the metadata before mappers configure)
     from fieldops.accounts.models import User

@@ -29,6 +29,7 @@ FEATURE_COMMAND_MODULES: tuple[str, ...] = (
     "fieldops.sla.cli",
     "fieldops.imports.cli",
     "fieldops.open311.cli",
+    "fieldops.photos.cli",
 )
 
 

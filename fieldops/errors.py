@@ -31,6 +31,22 @@ class InvalidTransition(DomainError):
     status_code = 409
 
 
+class TooLarge(DomainError):
+    """An upload is over its size cap; refused before it is read into memory."""
+
+    status_code = 413
+
+
+class Busy(DomainError):
+    """The server is at capacity for this kind of work; the same request will succeed if sent again later."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class PhotosMissing(DomainError):
     """An action names photos the server does not hold (never uploaded, or lost since, e.g. a restore from backup).
 

@@ -22,6 +22,9 @@ _BOUNDED = {
     "login_max_failures_per_ip": ("FIELDOPS_LOGIN_MAX_FAILURES_PER_IP", 1),
     "login_throttle_minutes": ("FIELDOPS_LOGIN_THROTTLE_MINUTES", 1),
     "proxy_hops": ("FIELDOPS_PROXY_HOPS", 0),
+    "max_photos_per_form": ("FIELDOPS_MAX_PHOTOS_PER_FORM", 1),
+    "photo_decode_slots": ("FIELDOPS_PHOTO_DECODE_SLOTS", 1),
+    "photo_decode_queue": ("FIELDOPS_PHOTO_DECODE_QUEUE", 0),
 }
 
 
@@ -39,6 +42,15 @@ class Settings:
     max_photo_mb: float = 15.0
     photo_max_long_side: int = 2048
     photo_thumb_size: int = 320
+    # What a tablet or phone camera produces; anything larger is refused from its header, before decoding.
+    photo_max_megapixels: float = 25.0
+    # A form (intake without JavaScript, visits, job photos) may carry this many photos, each judged on its own.
+    max_photos_per_form: int = 6
+    # Decoding a photo costs up to ~100 MB and a core for a second: at most this many at once per process, at most
+    # `photo_decode_queue` more waiting up to `photo_decode_wait_seconds`; beyond that the answer is 503 + Retry-After.
+    photo_decode_slots: int = field(default_factory=lambda: os.cpu_count() or 1)
+    photo_decode_queue: int = 16
+    photo_decode_wait_seconds: float = 20.0
     tile_url: str = OSM_TILES
     tile_attribution: str = OSM_ATTRIBUTION
     tile_max_zoom: int = 19
@@ -64,11 +76,23 @@ class Settings:
         for name, (key, smallest) in _BOUNDED.items():
             if getattr(self, name) < smallest:
                 raise SettingsError(f"{key} must be at least {smallest}, not {getattr(self, name)}")
+        if self.photo_max_megapixels <= 0:
+            raise SettingsError(f"FIELDOPS_PHOTO_MAX_MEGAPIXELS must be positive, not {self.photo_max_megapixels}")
 
     @property
     def max_photo_bytes(self) -> int:
         """The upload cap for one photo, in bytes."""
         return int(self.max_photo_mb * 1024 * 1024)
+
+    @property
+    def photo_max_pixels(self) -> int:
+        """The pixel-count cap for one photo."""
+        return int(self.photo_max_megapixels * 1_000_000)
+
+    @property
+    def max_form_bytes(self) -> int:
+        """The cap for one request body: a form's photos at their largest, plus 1 MB for the typed fields."""
+        return self.max_photos_per_form * self.max_photo_bytes + 1024 * 1024
 
     @property
     def tile_origin(self) -> str:
@@ -102,6 +126,8 @@ class Settings:
             ("city_name", "FIELDOPS_CITY_NAME", str),
             ("timezone", "FIELDOPS_TIMEZONE", str),
             ("max_photo_mb", "FIELDOPS_MAX_PHOTO_MB", float),
+            ("photo_max_megapixels", "FIELDOPS_PHOTO_MAX_MEGAPIXELS", float),
+            ("photo_decode_wait_seconds", "FIELDOPS_PHOTO_DECODE_WAIT_SECONDS", float),
             ("tile_url", "FIELDOPS_TILE_URL", str),
             ("tile_attribution", "FIELDOPS_TILE_ATTRIBUTION", str),
             ("tile_max_zoom", "FIELDOPS_TILE_MAX_ZOOM", int),

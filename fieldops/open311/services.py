@@ -28,7 +28,7 @@ from fieldops.catalog.attributes import validate_answers
 from fieldops.catalog.models import Department, ServiceAttribute, ServiceType, SlaUnit
 from fieldops.db import UTCDateTime, utcnow
 from fieldops.districts.models import District
-from fieldops.errors import DomainError, NotFound
+from fieldops.errors import Busy, DomainError, NotFound
 from fieldops.open311.models import ApiKey
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
@@ -652,6 +652,8 @@ def submit_request(
     for upload in uploads:
         try:
             photo, _ = photos.stage_photo(session, settings, None, photo_id=None, raw=upload.data, kind=PhotoKind.INTAKE, filename=upload.filename)
+        except Busy:
+            raise  # not a bad argument: the same request succeeds when sent again (503 + Retry-After)
         except DomainError as exc:
             raise BadArgument(f"media {upload.filename or ''}: {exc.message}".replace("  ", " ")) from exc
         staged.append(photo.id)

@@ -18,12 +18,13 @@ from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
-from fieldops.errors import DomainError, Forbidden, NotFound
+from fieldops.errors import Busy, DomainError, Forbidden, NotFound, TooLarge
 from fieldops.extensions import csrf, db
 from fieldops.open311 import keys, serializers, services
 from fieldops.open311.admin import bp as admin_bp
 from fieldops.open311.openapi import openapi_document
 from fieldops.photos.services import photo_storage
+from fieldops.photos.uploads import form_photos
 from fieldops.web.access import public
 
 class _AnythingConverter(BaseConverter):
@@ -83,7 +84,10 @@ def open311_view(view: Callable[..., Response]) -> Callable[..., Response]:
         except keys.RateLimited as exc:
             db.session.rollback()
             return error_response(fmt, 429, exc.message, {"Retry-After": str(exc.retry_after)})
-        except (NotFound, Forbidden) as exc:
+        except Busy as exc:
+            db.session.rollback()
+            return error_response(fmt, 503, exc.message, {"Retry-After": str(exc.retry_after)})
+        except (NotFound, Forbidden, TooLarge) as exc:
             db.session.rollback()
             return error_response(fmt, exc.status_code, exc.message)
         except DomainError as exc:
@@ -265,11 +269,13 @@ def request_list(fmt: str) -> Response:
 def request_create(fmt: str) -> Response:
     key = keys.authenticate(db.session, _presented_key())
     keys.consume(db.engine, key)
-    uploads = [
-        services.Upload(f.filename or "", f.read())
-        for f in request.files.getlist("media")
-        if f is not None and (f.filename or f.content_length)
-    ]
+    sent = form_photos(request.files.getlist("media"), get_settings())
+    # Open311 clients send one request at a time and can resend it whole: refuse it with the reason.
+    if sent.too_large:
+        raise TooLarge(f"media: {sent.too_large[0]}")
+    if sent.refused:
+        raise DomainError(f"media: {sent.refused[0]}")
+    uploads = [services.Upload(photo.filename, photo.data) for photo in sent.accepted]
     req = services.submit_request(db.session, get_settings(), key, _post_fields(), uploads)
     notice = services.sla_notice(
         req.department.name if req.department else None,

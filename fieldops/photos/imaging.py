@@ -9,15 +9,107 @@ import io
 import math
 import re
 import threading
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from PIL import ExifTags, Image, ImageOps
 
-__all__ = ["ImageRejected", "ProcessedImage", "allowed_content_types", "process_upload"]
+__all__ = [
+    "DecodeLimiter",
+    "DecodesBusy",
+    "ImageRejected",
+    "ProcessedImage",
+    "allowed_content_types",
+    "configure_pillow",
+    "decode_limiter",
+    "process_upload",
+]
 
 
 class ImageRejected(ValueError):
     """The upload cannot be accepted; str(exc) is a sentence meant for the field worker."""
+
+
+class DecodesBusy(RuntimeError):
+    """Every decode slot is taken and the wait queue is full (or the wait timed out): try again shortly."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("The server is busy with other photos; send this one again in a moment.")
+        self.retry_after = retry_after
+
+
+class DecodeLimiter:
+    """At most `slots` decodes at once; at most `queue` callers waiting, each for at most `wait_seconds`.
+
+    A semaphore alone would let every waitress thread pile up behind it holding its upload in memory; the
+    bounded queue turns overload into a fast 503 the tablet's outbox retries, so memory stays bounded and
+    the threads stay free for cheap pages such as /status.
+    """
+
+    def __init__(self, slots: int, queue: int, wait_seconds: float) -> None:
+        self.slots = slots
+        self.queue = queue
+        self.wait_seconds = wait_seconds
+        self._cond = threading.Condition()
+        self._active = 0
+        self._waiting = 0
+
+    @property
+    def retry_after(self) -> int:
+        """Seconds a refused client should wait: about one queue's worth of decodes."""
+        return max(1, min(60, round(self.wait_seconds / 2)))
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one decode slot for the duration of the block, or raise DecodesBusy."""
+        with self._cond:
+            if self._active >= self.slots:
+                if self._waiting >= self.queue:
+                    raise DecodesBusy(self.retry_after)
+                self._waiting += 1
+                deadline = time.monotonic() + self.wait_seconds
+                try:
+                    while self._active >= self.slots:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise DecodesBusy(self.retry_after)
+                        self._cond.wait(remaining)
+                finally:
+                    self._waiting -= 1
+            self._active += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._active -= 1
+                self._cond.notify()
+
+
+_limiters: dict[tuple[int, int, float], DecodeLimiter] = {}
+_limiters_lock = threading.Lock()
+
+
+def decode_limiter(slots: int, queue: int, wait_seconds: float) -> DecodeLimiter:
+    """The process-wide limiter for these limits: every app and thread in the process shares one."""
+    # Process-wide on purpose: waitress threads of one `fieldops serve` share the machine's memory and cores.
+    # Separate processes (one per core behind a proxy) each have their own.
+    key = (slots, queue, wait_seconds)
+    with _limiters_lock:
+        limiter = _limiters.get(key)
+        if limiter is None:
+            limiter = _limiters[key] = DecodeLimiter(slots, queue, wait_seconds)
+        return limiter
+
+
+def configure_pillow(max_pixels: int) -> None:
+    """Set Pillow's own decompression-bomb limit to ours and make its warning an error we turn into a refusal."""
+    # Pillow warns above MAX_IMAGE_PIXELS and only raises above twice that; a warning would let the decode go on.
+    # Both are process-wide by Pillow's design; our own header check in _probe applies each app's setting anyway.
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    warnings.simplefilter("error", Image.DecompressionBombWarning)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -106,9 +198,24 @@ _DAMAGED = "This photo is damaged or was only partly uploaded. Please try sendin
 _EMPTY = "The photo file is empty. Please take or choose the photo again."
 
 
-def _too_many_pixels(size: tuple[int, int] | None = None) -> str:
-    dims = f" ({size[0]} x {size[1]})" if size else ""
-    return f"This photo has too many pixels for us to process{dims}. Please send a smaller photo."
+def _too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None, pixels: int | None = None) -> str:
+    limit = f"{max_pixels / 1_000_000:.3g}"
+    if size is not None:
+        detail = f"{size[0]} x {size[1]} = {size[0] * size[1] / 1_000_000:.3g} megapixels; the limit is {limit}"
+    elif pixels is not None:
+        detail = f"{pixels / 1_000_000:.3g} megapixels; the limit is {limit}"
+    else:
+        detail = f"the limit is {limit} megapixels"
+    return f"This photo has too many pixels for us to process ({detail}). Please send a smaller photo."
+
+
+_BOMB_PIXELS = re.compile(r"Image size \((\d+) pixels\)")
+
+
+def _bomb_refusal(exc: Exception, max_pixels: int) -> ImageRejected:
+    # Pillow raises its bomb check inside Image.open, before we can read the size; its message carries the count.
+    match = _BOMB_PIXELS.search(str(exc))
+    return ImageRejected(_too_many_pixels(max_pixels, pixels=int(match.group(1)) if match else None))
 
 
 def _mb(n: float) -> str:
@@ -122,13 +229,15 @@ def process_upload(
     raw: bytes,
     *,
     max_bytes: int,
-    max_pixels: int = 40_000_000,
+    max_pixels: int = 25_000_000,
     max_long_side: int = 2048,
     thumb_size: int = 320,
+    limiter: DecodeLimiter | None = None,
 ) -> ProcessedImage:
     """Validate `raw` and return a re-encoded, metadata-free copy, a thumbnail and the original's EXIF facts.
 
-    Raises ImageRejected (with a message for the field worker) for anything we cannot safely accept.
+    Raises ImageRejected (with a message for the field worker) for anything we cannot safely accept, and
+    DecodesBusy when `limiter` has no slot free: the header checks run first, so a refusal never waits.
     `taken_at` is timezone-aware UTC only when the EXIF carries an offset (OffsetTimeOriginal/OffsetTime);
     otherwise it is a NAIVE datetime in the camera's local clock, because EXIF itself has no zone.
     """
@@ -141,27 +250,13 @@ def process_upload(
     source_format = _probe(raw, formats, max_pixels)
     output = _OUTPUTS[source_format]
 
-    with Image.open(io.BytesIO(raw), formats=formats) as im:
-        try:
-            if im.format in ("JPEG", "MPO"):
-                # Let libjpeg decode at 1/2..1/8 scale when the photo is far bigger than we keep: a 48 MP phone
-                # photo otherwise costs ~150 MB of RAM per upload. draft() never goes below the requested size.
-                im.draft(None, (max_long_side, max_long_side))
-            # Animated PNG/WebP and multi-picture files: only the first frame (already selected) is decoded.
-            im.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise ImageRejected(_too_many_pixels()) from exc
-        except Exception as exc:  # any decoder failure on untrusted bytes means the same thing to the user
-            raise ImageRejected(_DAMAGED) from exc
-
-        taken_at, latitude, longitude = _read_metadata(im)
-        icc = im.info.get("icc_profile") or None
-        upright = _exif_transpose(im)
-
-    stored, icc = _prepare_for(output.pil_format, upright, icc)
-    stored = _cap_long_side(stored, max_long_side)
-    data = _encode(stored, output.pil_format, icc)
-    thumbnail = _make_thumbnail(stored, icc, thumb_size)
+    with limiter.slot() if limiter is not None else _no_limit():
+        upright, icc, taken_at, latitude, longitude = _decode(raw, formats, max_pixels, max_long_side)
+        stored, icc = _prepare_for(output.pil_format, upright, icc)
+        del upright
+        stored = _cap_long_side(stored, max_long_side)
+        data = _encode(stored, output.pil_format, icc)
+        thumbnail = _make_thumbnail(stored, icc, thumb_size)
 
     return ProcessedImage(
         data=data,
@@ -179,13 +274,51 @@ def process_upload(
     )
 
 
+@contextmanager
+def _no_limit() -> Iterator[None]:
+    yield
+
+
+def _decode(
+    raw: bytes, formats: tuple[str, ...], max_pixels: int, max_long_side: int
+) -> tuple[Image.Image, bytes | None, dt.datetime | None, float | None, float | None]:
+    """Decode the first frame, at most ~2x the size we keep, upright; return it with its ICC profile and EXIF facts."""
+    try:
+        with Image.open(io.BytesIO(raw), formats=formats) as im:
+            if im.width * im.height > max_pixels:  # re-checked: the bytes are the probed ones, the rule is here too
+                raise ImageRejected(_too_many_pixels(max_pixels, im.size))
+            if im.format in ("JPEG", "MPO"):
+                # libjpeg decodes at 1/2..1/8 scale when the photo is far bigger than we keep: a 25 MP photo then
+                # costs ~10 MB instead of 75 MB. draft() never goes below the requested size.
+                im.draft(im.mode if im.mode in ("RGB", "L") else None, (max_long_side, max_long_side))
+            # Animated WebP/PNG, multi-picture JPEG and multi-image HEIC: Image.open selects the first frame and
+            # load() decodes only that one; we never seek, so no other frame is ever held.
+            im.load()
+            taken_at, latitude, longitude = _read_metadata(im)
+            icc = im.info.get("icc_profile") or None
+            factor = max(im.size) // (2 * max_long_side)
+            # Formats without draft (PNG, WebP, HEIC) decode at full size; shrink by a whole factor straight away
+            # (cheap box filter) so the full frame is freed on leaving this block and later steps work on less.
+            small = im.reduce(factor) if factor >= 2 else im
+            upright = _exif_transpose(small, im)
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _bomb_refusal(exc, max_pixels) from exc
+    except MemoryError as exc:
+        raise ImageRejected(_too_many_pixels(max_pixels)) from exc
+    except Exception as exc:  # any decoder failure on untrusted bytes means the same thing to the user
+        raise ImageRejected(_DAMAGED) from exc
+    return upright, icc, taken_at, latitude, longitude
+
+
 def _probe(raw: bytes, formats: tuple[str, ...], max_pixels: int) -> str:
     """Identify and structurally verify the upload without decoding pixels; return Pillow's format name."""
     try:
         probe = Image.open(io.BytesIO(raw), formats=formats)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        # The warning only arrives as an exception when warnings are errors; otherwise our own check catches it.
-        raise ImageRejected(_too_many_pixels()) from exc
+        # The warning arrives as an exception because configure_pillow made it one; otherwise our check below does.
+        raise _bomb_refusal(exc, max_pixels) from exc
     except Exception as exc:  # UnidentifiedImageError, SyntaxError, struct.error...: all "not a photo"
         raise ImageRejected(_not_a_photo_message()) from exc
     with probe:
@@ -197,7 +330,7 @@ def _probe(raw: bytes, formats: tuple[str, ...], max_pixels: int) -> str:
         if width <= 0 or height <= 0:
             raise ImageRejected(_DAMAGED)
         if width * height > max_pixels:
-            raise ImageRejected(_too_many_pixels((width, height)))
+            raise ImageRejected(_too_many_pixels(max_pixels, (width, height)))
         try:
             probe.verify()
         except Exception as exc:
@@ -205,13 +338,25 @@ def _probe(raw: bytes, formats: tuple[str, ...], max_pixels: int) -> str:
     return fmt
 
 
-def _exif_transpose(im: Image.Image) -> Image.Image:
+def _exif_transpose(im: Image.Image, original: Image.Image) -> Image.Image:
+    # reduce() drops the EXIF, so the orientation is read from the original and applied to the smaller image.
     # A corrupt Orientation tag must not cost the worker their photo; keep the pixels as they are instead.
     try:
-        upright = ImageOps.exif_transpose(im)
+        orientation = original.getexif().get(ExifTags.Base.Orientation, 1)
     except Exception:
-        upright = None
-    return upright if upright is not None else im.copy()
+        orientation = 1
+    method = {
+        2: Image.Transpose.FLIP_LEFT_RIGHT,
+        3: Image.Transpose.ROTATE_180,
+        4: Image.Transpose.FLIP_TOP_BOTTOM,
+        5: Image.Transpose.TRANSPOSE,
+        6: Image.Transpose.ROTATE_270,
+        7: Image.Transpose.TRANSVERSE,
+        8: Image.Transpose.ROTATE_90,
+    }.get(orientation if isinstance(orientation, int) else 1)
+    if method is None:
+        return im if im is not original else im.copy()
+    return im.transpose(method)
 
 
 def _read_metadata(im: Image.Image) -> tuple[dt.datetime | None, float | None, float | None]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Sequence
@@ -13,8 +15,9 @@ from sqlalchemy.orm import Session
 from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import User
 from fieldops.activity import services as activity
-from fieldops.errors import Conflict, DomainError, Forbidden, PhotosMissing
-from fieldops.photos.imaging import ImageRejected, ProcessedImage, process_upload
+from fieldops.db import utcnow
+from fieldops.errors import Busy, Conflict, DomainError, Forbidden, PhotosMissing
+from fieldops.photos.imaging import DecodesBusy, ImageRejected, ProcessedImage, decode_limiter, process_upload
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.settings import Settings
 from fieldops.storage import FileStorage
@@ -141,16 +144,21 @@ def attach_photos(
 
 
 def _process(settings: Settings, raw: bytes) -> ProcessedImage:
-    """Validate and normalise an upload with the configured limits; a refusal becomes a DomainError."""
+    """Validate and normalise an upload with the configured limits; a refusal becomes a DomainError, overload Busy."""
+    limiter = decode_limiter(settings.photo_decode_slots, settings.photo_decode_queue, settings.photo_decode_wait_seconds)
     try:
         return process_upload(
             raw,
             max_bytes=settings.max_photo_bytes,
+            max_pixels=settings.photo_max_pixels,
             max_long_side=settings.photo_max_long_side,
             thumb_size=settings.photo_thumb_size,
+            limiter=limiter,
         )
     except ImageRejected as exc:
         raise DomainError(str(exc)) from exc
+    except DecodesBusy as exc:
+        raise Busy(str(exc), exc.retry_after) from exc
 
 
 def _store(storage: FileStorage, image: ProcessedImage, pid: str, filename: str, zone: ZoneInfo) -> Photo:
@@ -181,3 +189,43 @@ def _store(storage: FileStorage, image: ProcessedImage, pid: str, filename: str,
 def photos_for_work_order(session: Session, wo: WorkOrder) -> list[Photo]:
     """A job's photos in the order they were added."""
     return list(session.scalars(sa.select(Photo).where(Photo.work_order_id == wo.id).order_by(Photo.created_at, Photo.id)))
+
+
+@dataclasses.dataclass(frozen=True)
+class PruneResult:
+    """What prune_staged removed (or would remove): rows, stored bytes, and the files to delete after commit."""
+
+    count: int
+    bytes: int
+    keys: list[str]
+
+
+def prune_staged(session: Session, storage: FileStorage, *, older_than: dt.timedelta, now: dt.datetime | None = None, dry_run: bool = False) -> PruneResult:
+    """Delete the rows of photos staged longer than `older_than` and never attached; the caller deletes the files."""
+    # Safe because the tablet keeps every photo until its action is acknowledged: an action naming a pruned
+    # photo gets 422 photos_missing and the outbox sends the photo again (pwa/js/outbox.js).
+    cutoff = (now or utcnow()) - older_than
+    staged = list(
+        session.scalars(
+            sa.select(Photo).where(
+                Photo.request_id.is_(None),
+                Photo.work_order_id.is_(None),
+                Photo.visit_id.is_(None),
+                Photo.created_at < cutoff,
+            )
+        )
+    )
+    keys = [key for photo in staged for key in (photo.storage_key, photo.thumbnail_key)]
+    total = sum(storage.size(key) for key in keys if storage.exists(key))
+    if not dry_run:
+        for photo in staged:
+            session.delete(photo)
+        session.flush()
+    return PruneResult(count=len(staged), bytes=total, keys=keys)
+
+
+def delete_files(storage: FileStorage, keys: Sequence[str]) -> None:
+    """Remove stored files; called after the rows that named them are committed away."""
+    # Rows first, files after: a crash in between leaves an unreferenced file, never a row without its file.
+    for key in keys:
+        storage.delete(key)

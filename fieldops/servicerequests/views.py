@@ -30,6 +30,7 @@ from fieldops.outreach.services import current_checkin
 from fieldops.outreach.views import checkin_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
+from fieldops.photos.uploads import form_photos
 from fieldops.servicerequests.models import Channel
 from fieldops.web.access import public
 from fieldops.web.htmx import render
@@ -107,17 +108,16 @@ def new() -> Response:
     )
     # Photos chosen before the duplicate question were staged then; the browser cannot send them again.
     kept = intake.kept_photos(db.session, current_user, request.form.getlist("staged_photo"))
-    refused = []
-    for f in request.files.getlist("photos"):
-        if not f or not f.filename:
-            continue
-        # Each photo stands alone: a bad file is named, the request and the good photos are kept.
+    # Each photo stands alone: a bad or oversized file is named, the request and the good photos are kept.
+    sent = form_photos(request.files.getlist("photos"), settings)
+    refused = list(sent.refused)
+    for upload in sent.accepted:
         try:
             photo, _created = photos.stage_photo(
-                db.session, settings, current_user, photo_id=None, raw=f.read(), kind=PhotoKind.INTAKE, filename=f.filename
+                db.session, settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.INTAKE, filename=upload.filename
             )
         except DomainError as exc:
-            refused.append(f"{f.filename}: {exc.message}")
+            refused.append(f"{upload.filename}: {exc.message}")
         else:
             kept.append(photo)
     if isinstance(outcome, intake.PossibleDuplicates):

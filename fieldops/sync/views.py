@@ -19,6 +19,7 @@ from fieldops.errors import DomainError, PhotosMissing
 from fieldops.extensions import db
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
+from fieldops.photos.uploads import read_photo_body
 from fieldops.sync import services
 from fieldops.workorders import services as workorders
 
@@ -72,7 +73,8 @@ def put_photo(photo_id: str) -> Response:
         kind = PhotoKind(request.args.get("kind", ""))
     except ValueError as exc:
         raise DomainError("Say what kind of photo this is: before, after, intake or visit.") from exc
-    raw = request.get_data(cache=False)  # beyond MAX_CONTENT_LENGTH Werkzeug answers 413 before reading
+    # One photo's cap, not the form cap: over it is a 413 before (or while) reading, never a body in memory.
+    raw = read_photo_body(request, get_settings())
     filename = request.args.get("filename", "")
 
     def stage() -> tuple[Photo, bool]:

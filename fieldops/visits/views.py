@@ -25,6 +25,7 @@ from fieldops.i18n import LANGUAGES
 from fieldops.maps.builder import build_map, render_parts, script_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
+from fieldops.photos.uploads import form_photos
 from fieldops.servicerequests.models import ServiceRequest
 from fieldops.visits import routing, services
 from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitStatus
@@ -228,12 +229,17 @@ def record_outcome(visit_id: int) -> Response:
         resolved = Resolution(resolved_raw) if resolved_raw else None
     except ValueError as exc:
         raise DomainError(_("“Is it fixed?” is answered yes, partly or no.")) from exc
-    photo_ids = []
-    for f in request.files.getlist("photos"):
-        if f and f.filename:
+    # Each photo stands alone: a refused one is named, the visit and the other photos are kept.
+    sent = form_photos(request.files.getlist("photos"), settings)
+    photo_ids, refused = [], list(sent.refused)
+    for upload in sent.accepted:
+        try:
             photo, _created = photos.stage_photo(
-                db.session, settings, current_user, photo_id=None, raw=f.read(), kind=PhotoKind.VISIT, filename=f.filename
+                db.session, settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.VISIT, filename=upload.filename
             )
+        except DomainError as exc:
+            refused.append(f"{upload.filename}: {exc.message}")
+        else:
             photo_ids.append(photo.id)
     result = services.record_outcome(
         db.session,
@@ -255,6 +261,8 @@ def record_outcome(visit_id: int) -> Response:
         flash(_("Visit recorded."), "success")
     else:
         flash(_("Nobody home: the visit stays on the list for another day."), "success")
+    if refused:
+        flash(_("Photos not kept: %(reasons)s", reasons=" ".join(refused)), "error")
     return redirect(url_for("visits.detail", visit_id=visit.id))
 
 

@@ -9,7 +9,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from fieldops.errors import DomainError
+from fieldops.errors import Busy, DomainError
 
 # Lazy: translated into the page's language when the error is shown (fieldops/i18n.py).
 MESSAGES = {
@@ -45,7 +45,11 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response:
-        return error_response(exc.message, exc.status_code)
+        resp = error_response(exc.message, exc.status_code)
+        if isinstance(exc, Busy):
+            # The tablet's outbox retries a 503 with backoff; Retry-After tells it (and proxies) when.
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> Response:

@@ -17,6 +17,7 @@ from fieldops.extensions import db
 from fieldops.maps.builder import Point, build_map, render_parts
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
+from fieldops.photos.uploads import form_photos
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import is_htmx, render
 from fieldops.workorders import services
@@ -164,20 +165,20 @@ def upload_photos(work_order_id: int) -> Response:
         kind = PhotoKind(request.form.get("kind", ""))
     except ValueError as exc:
         raise DomainError("Say whether these are “before” or “after” photos.") from exc
-    files = [f for f in request.files.getlist("photos") if f and f.filename]
-    if not files:
-        raise DomainError("Choose at least one photo to upload.")
     settings = get_settings()
-    added, refused = 0, []
-    for f in files:
+    sent = form_photos(request.files.getlist("photos"), settings)
+    if not sent.accepted and not sent.refused:
+        raise DomainError("Choose at least one photo to upload.")
+    added, refused = 0, list(sent.refused)
+    for upload in sent.accepted:
         # Each photo stands alone: one bad file must not cost the crew the good ones.
         try:
             photos.add_work_order_photo(
-                db.session, settings, current_user, wo, raw=f.read(), kind=kind, filename=f.filename or ""
+                db.session, settings, current_user, wo, raw=upload.data, kind=kind, filename=upload.filename
             )
             added += 1
         except DomainError as exc:
-            refused.append(f"{f.filename}: {exc.message}")
+            refused.append(f"{upload.filename}: {exc.message}")
     db.session.commit()
     message = f"{added} {kind.value} photo{'s' if added != 1 else ''} added."
     if refused:

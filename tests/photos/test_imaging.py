@@ -376,7 +376,7 @@ def test_pillows_own_bomb_warning_becomes_a_rejection() -> None:
 
 
 def test_pixel_limit_is_checked_against_declared_size() -> None:
-    with pytest.raises(ImageRejected, match=TOO_MANY_PIXELS + r" \(1200 x 800\)"):
+    with pytest.raises(ImageRejected, match=TOO_MANY_PIXELS + r" \(1200 x 800 = "):
         process(make_jpeg(width=1200, height=800), max_pixels=1200 * 800 - 1)
     assert process(make_jpeg(width=1200, height=800), max_pixels=1200 * 800).width == 1200
 
