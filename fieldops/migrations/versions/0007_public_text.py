@@ -26,7 +26,7 @@ def upgrade():
     with op.batch_alter_table('service_request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('public_description', sa.Text(), nullable=False, server_default=''))
     with op.batch_alter_table('service_type', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('private', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('private', sa.Boolean(), nullable=False, server_default='0'))  # a constant: SQLite adds it in place
 
     sr = sa.table('service_request', sa.column('channel', sa.String), sa.column('parent_id', sa.Integer),
                   sa.column('description', sa.Text), sa.column('public_description', sa.Text))
@@ -38,7 +38,11 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('service_type', schema=None) as batch_op:
-        batch_op.drop_column('private')
-    with op.batch_alter_table('service_request', schema=None) as batch_op:
-        batch_op.drop_column('public_description')
+    if op.get_bind().dialect.name == 'sqlite':
+        # Batch mode would copy and drop service_type, which other tables' foreign keys refuse; SQLite 3.35+
+        # drops a plain column in place.
+        op.execute('ALTER TABLE service_type DROP COLUMN private')
+        op.execute('ALTER TABLE service_request DROP COLUMN public_description')
+        return
+    op.drop_column('service_type', 'private')
+    op.drop_column('service_request', 'public_description')
