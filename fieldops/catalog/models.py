@@ -113,6 +113,9 @@ class ServiceType(Base):
     duplicate_radius_m: Mapped[int] = mapped_column(default=50)
     duplicate_window_hours: Mapped[int] = mapped_column(default=168)
     active: Mapped[bool] = mapped_column(default=True)
+    # Requests of a private type (e.g. a rodent complaint inside a home) point at someone's home: they are left
+    # out of Open311 GET and the exports, and the status page shows only their group, open/closed and dates.
+    private: Mapped[bool] = mapped_column(default=False)
 
     department: Mapped[Department] = relationship(back_populates="service_types")
     sla_calendar: Mapped[BusinessCalendar | None] = relationship()

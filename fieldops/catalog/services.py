@@ -146,3 +146,13 @@ def update_service_standard(
     st.sla_hours = wall_clock_hours(unit, value, cal)
     session.flush()
     return st
+
+
+def set_private(session: Session, actor: User, st: ServiceType, private: bool) -> bool:
+    """Mark a type private (its requests never published) or public again; False if it already was."""
+    _require_supervisor(actor)
+    if st.private == private:
+        return False
+    st.private = private
+    session.flush()
+    return True

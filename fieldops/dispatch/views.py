@@ -1,4 +1,4 @@
-"""Supervisors' back office: the triage queue, a request's staff page, assign, merge, transfer, reassign."""
+"""Supervisors' back office: the triage queue, a request's staff page, assign, merge, transfer, reassign, public text."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from fieldops.dispatch import services
 from fieldops.errors import Conflict, DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.servicerequests import services as requests_service
 from fieldops.servicerequests.models import Channel, ServiceRequest
 from fieldops.sla.services import describe_target, sla_state
 from fieldops.web.access import roles_required
@@ -218,6 +219,29 @@ def _request_context(req: ServiceRequest) -> dict[str, Any]:
         "can_act": supervisor and req.duplicate_of_id is None and req.status.value == "open",
         "event_url": _event_url(req),
     }
+
+
+@bp.route("/requests/<int:request_id>/public-text", methods=["GET", "POST"])
+@roles_required(Role.SUPERVISOR)
+def public_text(request_id: int) -> Response:
+    """Moderation: the page (or, to htmx, the card) where a supervisor sets or clears what the public reads."""
+    req = services.get_request_for_user(db.session, current_user, request_id)
+    context: dict[str, Any] = {"req": req, "title": _("Public description of %(tracking)s", tracking=req.tracking_number)}
+    if request.method == "POST":
+        text = request.form.get("public_description", "")
+        try:
+            changed = requests_service.set_public_description(db.session, current_user, req, text)
+        except DomainError as exc:
+            # Keep what the supervisor typed, with the reason, instead of losing it to an error page.
+            db.session.rollback()
+            return render("dispatch/public_text.html", "public_text", status=422, error=str(exc), draft=text, **context)
+        db.session.commit()
+        message = _("Public description saved.") if changed else _("The public description is unchanged.")
+        if not is_htmx():
+            flash(message, "success")
+            return redirect(url_for("dispatch.request_detail", request_id=req.id))
+        context["flash_message"] = message
+    return render("dispatch/public_text.html", "public_text", **context)
 
 
 def _event_url(req: ServiceRequest) -> str | None:

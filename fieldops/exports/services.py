@@ -1,7 +1,9 @@
 """Requests and work orders as rows for CSV and GeoJSON downloads, streamed in batches.
 
-Residents' personal data (name, phone, e-mail, device id) is never exported, whoever asks: exports leave the
-system (e-mail, shared drives, open-data portals) and nothing downstream needs them. Times are ISO 8601 in
+Exports publish what Open311 publishes and no more, whoever asks: they leave the system (e-mail, shared drives,
+open-data portals) and nothing downstream needs more. So: the moderated public description, never the resident's
+own words or staff notes; no personal data (name, phone, e-mail, device id); no crew's unable-to-complete reason;
+no requests of private service types at all. Times are ISO 8601 in
 the city's local time with their UTC offset, so they are unambiguous and read as people expect.
 """
 
@@ -77,7 +79,6 @@ WORK_ORDER_COLUMNS = (
     "due_at",
     "completed_at",
     "resolution",
-    "unable_reason",
 )
 
 
@@ -137,7 +138,8 @@ def _period(f: ExportFilter, column: Any, zone: ZoneInfo) -> list[sa.ColumnEleme
 
 
 def _common(f: ExportFilter) -> list[sa.ColumnElement[bool]]:
-    parts = []
+    # Requests of private service types (e.g. inside a home) are never exported, like in Open311.
+    parts = [SR.service_type_id.not_in(sa.select(ServiceType.id).where(ServiceType.private.is_(True)))]
     if f.service_type_id is not None:
         parts.append(SR.service_type_id == f.service_type_id)
     if f.department_id is not None:
@@ -152,7 +154,7 @@ def _iso(value: dt.datetime | None, zone: ZoneInfo) -> str:
 
 
 def request_rows(session: Session, f: ExportFilter, *, zone: ZoneInfo) -> Iterator[dict[str, Any]]:
-    """Requests matching the filter, oldest first, as plain dicts (no personal data), fetched in batches.
+    """Requests matching the filter, oldest first, as plain dicts (public fields only), fetched in batches.
 
     The filter is checked now (DomainError); rows are read as the iterator is consumed.
     """
@@ -176,7 +178,7 @@ def request_rows(session: Session, f: ExportFilter, *, zone: ZoneInfo) -> Iterat
             SR.address,
             SR.latitude,
             SR.longitude,
-            SR.description,
+            SR.public_description,
             SR.created_at,
             SR.due_at,
             SR.closed_at,
@@ -254,7 +256,6 @@ def work_order_rows(session: Session, f: ExportFilter, *, zone: ZoneInfo) -> Ite
             WO.due_at,
             WO.completed_at,
             WO.resolution,
-            WO.unable_reason,
         )
         .join(SR, SR.id == WO.request_id)
         .join(ServiceType, ServiceType.id == SR.service_type_id)
@@ -271,7 +272,7 @@ def work_order_rows(session: Session, f: ExportFilter, *, zone: ZoneInfo) -> Ite
 
 def _work_order_dicts(session: Session, stmt: sa.Select[Any], zone: ZoneInfo) -> Iterator[dict[str, Any]]:
     for row in session.execute(stmt):
-        (wid, rid, tracking, type_name, dept, district, crew, username, status, priority, address, lat, lon, created, due, completed, resolution, unable) = row
+        (wid, rid, tracking, type_name, dept, district, crew, username, status, priority, address, lat, lon, created, due, completed, resolution) = row
         yield {
             "id": wid,
             "request_id": rid,
@@ -290,5 +291,4 @@ def _work_order_dicts(session: Session, stmt: sa.Select[Any], zone: ZoneInfo) ->
             "due_at": _iso(due, zone),
             "completed_at": _iso(completed, zone),
             "resolution": resolution,
-            "unable_reason": unable,
         }

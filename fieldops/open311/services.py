@@ -1,8 +1,9 @@
 """Open311 GeoReport v2: the catalogue as services, requests in, public request status out.
 
 Everything here returns plain data (dataclasses) that the serializers write as JSON or XML; nothing
-here knows about HTTP. Only public-safe facts leave this module: resident contact, device ids,
-crew names and internal notes never do.
+here knows about HTTP. Only public-safe facts leave this module: the moderated public description, never the resident's own words
+(ServiceRequest.description); resident contact, device ids, crew names and internal notes never do; requests
+of private service types not at all.
 """
 
 from __future__ import annotations
@@ -305,7 +306,7 @@ def find_requests(session: Session, query: RequestQuery) -> list[PublicRequest]:
         return _public_requests(session, rows[start : start + query.page_size], query.extensions)
     # Two steps: first the page's ids from service_request alone, so the database walks the created_at (or
     # updated_at) index and stops at the page instead of joining and sorting the whole window; then the details.
-    ids_stmt = sa.select(sr.id)
+    ids_stmt = sa.select(sr.id).where(sr.service_type_id.not_in(_private_type_ids()))
     if query.service_codes:
         type_ids = list(session.scalars(sa.select(ServiceType.id).where(ServiceType.code.in_(query.service_codes))))
         if not type_ids:
@@ -344,12 +345,18 @@ def resolve_token(session: Session, token: str) -> str:
     return tracking
 
 
+def _private_type_ids() -> sa.Select[Any]:
+    """Service types whose requests Open311 never shows (ServiceType.private): they point at someone's home."""
+    return sa.select(ServiceType.id).where(ServiceType.private.is_(True))
+
+
 def _base_select(extensions: bool) -> sa.Select[Any]:
     # Core tables rather than ORM attributes: the same SQL, without the ORM's per-row loading work.
     sr, st, district = ServiceRequest.__table__, ServiceType.__table__, District.__table__
     agency, type_agency = Department.__table__.alias("agency"), Department.__table__.alias("type_agency")
     columns: list[Any] = [
-        sr.c.id, sr.c.tracking_number, sr.c.status, sr.c.description, sr.c.created_at, sr.c.updated_at, sr.c.due_at,
+        # public_description only: description holds the resident's own words and staff notes (private).
+        sr.c.id, sr.c.tracking_number, sr.c.status, sr.c.public_description, sr.c.created_at, sr.c.updated_at, sr.c.due_at,
         sr.c.closed_at, sr.c.address, sr.c.latitude, sr.c.longitude, sr.c.media_url, sr.c.closure_reason,
         st.c.code, st.c.name, st.c.sla_unit, st.c.sla_value, st.c.sla_hours,
         # The department answerable now (after a transfer), else the service type's own.
@@ -371,7 +378,9 @@ def _base_select(extensions: bool) -> sa.Select[Any]:
             .outerjoin(dup, dup.c.id == sr.c.duplicate_of_id)
             .outerjoin(parent, parent.c.id == sr.c.parent_id)
         )
-    return sa.select(*columns).select_from(joined)
+    # A request of a private type answers as if it did not exist (404 alone, absent from lists): even a
+    # minimal record would confirm to anyone holding the number that such a complaint was made about a home.
+    return sa.select(*columns).select_from(joined).where(st.c.private.is_(False))
 
 
 def _public_requests(session: Session, rows: list[sa.Row[Any]], extensions: bool) -> list[PublicRequest]:
@@ -399,7 +408,7 @@ def _public_requests(session: Session, rows: list[sa.Row[Any]], extensions: bool
             status_notes=status_notes,
             service_name=row.name,
             service_code=row.code,
-            description=(row.description or "")[:MAX_DESCRIPTION] or None,
+            description=(row.public_description or "")[:MAX_DESCRIPTION] or None,
             agency_responsible=row.agency,
             service_notice=sla_notice(row.agency, row.name, row.sla_unit, row.sla_value, row.sla_hours),
             requested_datetime=row.created_at,

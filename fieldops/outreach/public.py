@@ -1,9 +1,13 @@
 """What anyone holding a tracking number may see: the public status of a request, with nobody's personal data.
 
 Shown: the service type, open/closed, when it was reported, last changed and closed, the district (ward),
-the public closure note, and a timeline built from the history's verbs only (never its free-text summaries,
-which can name staff or residents). Not shown: the resident's name, phone, email, device, the description
-(the resident's own words may identify them), the exact address or point, staff and crew names.
+the moderated public description, the public closure note, and a timeline built from the history's verbs only
+(never its free-text summaries, which can name staff or residents). Not shown: the resident's name, phone,
+email, device, their own words (ServiceRequest.description, which may identify them), visit comments, the exact
+address or point, staff and crew names.
+
+A request of a private service type (e.g. a rodent complaint inside a home) shows only its service group,
+open/closed and its dates: its type, area, department and history could point at the household.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ class PublicStatus:
     district_name: str | None
     closure_note: str
     reports: int
+    public_description: str = ""
+    # A private service type: only service_name (its group), is_open and the dates are filled in.
+    private: bool = False
     # Set when this report was added to another request: the number to follow instead.
     follow_tracking_number: str | None = None
     steps: list[Step] = field(default_factory=list)
@@ -53,6 +60,20 @@ class PublicStatus:
 def public_status(session: Session, tracking_number: str) -> PublicStatus:
     """The public view of a request by tracking number (NotFound if there is none)."""
     req = request_by_tracking(session, tracking_number)
+    if req.service_type.private:
+        return PublicStatus(
+            tracking_number=req.tracking_number,
+            service_name=req.service_type.group,
+            department_name="",
+            is_open=req.status == RequestStatus.OPEN,
+            reported_at=req.created_at,
+            updated_at=req.updated_at,
+            closed_at=req.closed_at,
+            district_name=None,
+            closure_note="",
+            reports=1,
+            private=True,
+        )
     follow = root_request(req) if req.duplicate_of_id is not None else None
     steps = _steps(session, req)
     reports = 1 + (
@@ -70,6 +91,7 @@ def public_status(session: Session, tracking_number: str) -> PublicStatus:
         district_name=req.district.name if req.district is not None else None,
         closure_note=note,
         reports=reports,
+        public_description=req.public_description,
         follow_tracking_number=follow.tracking_number if follow is not None else None,
         steps=steps,
     )

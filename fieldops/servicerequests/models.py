@@ -42,7 +42,11 @@ class ServiceRequest(Base):
     # What the resident is told and can look up; never derived from personal data.
     tracking_number: Mapped[str] = mapped_column(sa.String(32), unique=True)
     service_type_id: Mapped[int] = mapped_column(sa.ForeignKey("service_type.id"), index=True)
+    # The resident's own words (and, on follow-on work, what staff need): private, staff pages only.
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # What Open311, the status page and exports publish; set by the channel's default rule
+    # (servicerequests.services.default_public_description) and changed only by a supervisor's moderation.
+    public_description: Mapped[str] = mapped_column(sa.Text, default="")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     address: Mapped[str] = mapped_column(sa.String(255), default="")

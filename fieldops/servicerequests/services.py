@@ -16,7 +16,7 @@ from fieldops.activity import services as activity
 from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
-from fieldops.errors import DomainError
+from fieldops.errors import DomainError, Forbidden
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
 from fieldops.sla.services import compute_due
 
@@ -39,6 +39,45 @@ def normalise_tracking_number(value: str) -> str:
     return cleaned
 
 
+# Channels where residents write for themselves, knowing the city publishes reports (like FixMyStreet and
+# Open311 clients do). Words taken down by staff (phone, staff, outreach), imported from other systems or
+# carried over onto follow-on work were never written to be published: their public text starts empty.
+PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.APP, Channel.OPEN311})
+# The same limit as the description wherever it is entered (intake, sync, Open311 clip to their own).
+MAX_PUBLIC_DESCRIPTION = 5000
+
+
+def default_public_description(channel: Channel, description: str, *, follow_on: bool = False) -> str:
+    """The public text a new request starts with: the resident's own words from a public channel, else nothing."""
+    if follow_on or channel not in PUBLIC_CHANNELS:
+        return ""
+    return description.strip()
+
+
+def set_public_description(session: Session, actor: User, req: ServiceRequest, text: str) -> bool:
+    """A supervisor sets or clears the text the public sees; recorded in the (staff-only) history. False if unchanged."""
+    if not actor.is_supervisor:
+        raise Forbidden("Only supervisors can change the public description.")
+    text = (text or "").strip()
+    if len(text) > MAX_PUBLIC_DESCRIPTION:
+        raise DomainError(f"The public description is too long (at most {MAX_PUBLIC_DESCRIPTION} characters).")
+    old = req.public_description or ""
+    if text == old:
+        return False
+    req.public_description = text
+    # Lengths, not the words: the history is staff-only, but it needs no second copy of the text either.
+    activity.record(
+        session,
+        request_id=req.id,
+        actor=actor,
+        verb="request:public_text",
+        summary=f"Public description {'cleared' if not text else 'set'} ({len(old)} → {len(text)} characters)",
+        detail={"old_length": len(old), "new_length": len(text)},
+    )
+    session.flush()
+    return True
+
+
 def validate_location(latitude: float | None, longitude: float | None) -> None:
     """Refuse coordinates that cannot be on Earth, or only one of the pair."""
     if (latitude is None) != (longitude is None):
@@ -56,6 +95,7 @@ def create_request(
     service_type: ServiceType,
     channel: Channel,
     description: str = "",
+    public_description: str | None = None,
     latitude: float | None = None,
     longitude: float | None = None,
     address: str = "",
@@ -79,6 +119,7 @@ def create_request(
 ) -> ServiceRequest:
     """Record a resident's request: place it in a district, set its due time from the service standard.
 
+    `public_description` None means the channel's default (default_public_description).
     `source_key` is the offline outbox key of the action that created it: its history entry carries it, so a
     retried upload is recognised as already applied.
     """
@@ -99,6 +140,11 @@ def create_request(
         service_type=service_type,
         channel=channel,
         description=description.strip(),
+        public_description=(
+            default_public_description(channel, description, follow_on=parent is not None)
+            if public_description is None
+            else public_description.strip()
+        ),
         latitude=latitude,
         longitude=longitude,
         address=address.strip(),

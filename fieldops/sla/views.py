@@ -209,3 +209,20 @@ def update_standard(service_type_id: int) -> Response:
     saved = _("%(type)s: %(target)s; transfers %(rule)s the clock.", type=st.name, target=target, rule=_("restart") if rule == TransferClock.RESTART else _("continue"))
     return _done(f"{saved} {_recomputed(result)}", f"type-{st.id}")
 
+
+
+@bp.route("/sla/service-types/<int:service_type_id>/privacy", methods=["POST"])
+@roles_required(Role.SUPERVISOR)
+def update_privacy(service_type_id: int) -> Response:
+    st = db.session.get(ServiceType, service_type_id)
+    if st is None:
+        raise NotFound(_("There is no service type %(id)s.", id=service_type_id))
+    # A checkbox: present means private. Its requests leave Open311, the exports and the status page's details.
+    private = request.form.get("private") == "1"
+    catalog.set_private(db.session, current_user, st, private)
+    db.session.commit()
+    if private:
+        message = _("%(type)s is private: its requests are no longer published.", type=st.name)
+    else:
+        message = _("%(type)s is public: its requests are published with their public description.", type=st.name)
+    return _done(message, f"type-{st.id}")

@@ -144,7 +144,7 @@ def test_unknown_or_inactive_service_is_404(session, client, city, fmt: str) -> 
 
 
 def test_requests_have_every_standard_field_with_zoned_times(session, client, city) -> None:  # type: ignore[no-untyped-def]
-    req = _request(session, city, description="Pothole — große Lücke, ñ")
+    req = _request(session, city, description="Pothole — große Lücke, ñ", channel=Channel.WEB)  # a public channel: its words are published
     session.commit()
     data = json_of(_get(client, "requests.json"), REQUESTS)
     assert len(data) == 1
@@ -166,7 +166,7 @@ def test_requests_have_every_standard_field_with_zoned_times(session, client, ci
 
 
 def test_xml_requests_use_the_standard_element_names_in_order(session, client, city) -> None:  # type: ignore[no-untyped-def]
-    _request(session, city, description="Tree < limb & \"roots\" ü\x01")
+    _request(session, city, description="Tree < limb & \"roots\" ü\x01", channel=Channel.WEB)
     session.commit()
     root = xml_of(_get(client, "requests.xml"), "service_requests")
     (request,) = root.findall("request")
