@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from fieldops.access import policies
 from fieldops.accounts.models import User
 from fieldops.activity import services as activity
 from fieldops.errors import Conflict, DomainError, Forbidden, PhotosMissing
@@ -17,7 +18,6 @@ from fieldops.photos.imaging import ImageRejected, ProcessedImage, process_uploa
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.settings import Settings
 from fieldops.storage import FileStorage
-from fieldops.workorders import services as workorders
 from fieldops.workorders.models import WorkOrder
 
 
@@ -49,7 +49,7 @@ def add_work_order_photo(
     source_key: str | None = None,
 ) -> Photo:
     """Validate, normalise and store a before/after photo for a job; the same id and bytes again is a no-op."""
-    if not workorders.can_view(user, wo):
+    if not policies.can_edit_work_order(user, wo):
         raise Forbidden("This work order is not assigned to you or your crew.")
     if kind not in (PhotoKind.BEFORE, PhotoKind.AFTER):
         raise DomainError("Work order photos are “before” or “after” photos.")
