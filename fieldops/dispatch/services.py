@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from fieldops.access import policies
+from fieldops.accounts.models import Crew, User
 from fieldops.activity.verbs import Verb
-from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
 from fieldops.catalog.models import Department, ServiceType
 from fieldops.db import utcnow
@@ -40,7 +41,7 @@ SORTS = {"oldest": "Oldest first", "newest": "Newest first", "due": "Due soonest
 
 
 def _require_supervisor(actor: User) -> None:
-    if not actor.has_role(Role.SUPERVISOR):
+    if not policies.can_dispatch(actor):
         raise Forbidden("Only supervisors may triage, assign, merge or transfer requests.")
 
 
@@ -241,23 +242,19 @@ def suggest_crew(session: Session, req: ServiceRequest) -> Crew | None:
 
 
 def can_view_request(session: Session, user: User, req: ServiceRequest) -> bool:
-    """Supervisors see every request; a crew member sees one they hold (or their crew holds) a job on."""
-    if user.has_role(Role.SUPERVISOR):
-        return True
-    return user.role == Role.CREW and any(workorders.can_view(user, wo) for wo in req.work_orders)
+    """Whether the user may open the request's staff page (the rule lives in fieldops/access/policies.py)."""
+    return policies.can_view_request(user, req)
 
 
 def get_request_for_user(session: Session, user: User, request_id: int) -> ServiceRequest:
-    """Load a request the user may see, or raise NotFound/Forbidden."""
+    """Load a request the user may see, or raise NotFound (also for one they may not see: ids are not probed)."""
     req = session.get(
         ServiceRequest,
         request_id,
         options=[joinedload(ServiceRequest.service_type).joinedload(ServiceType.department), selectinload(ServiceRequest.work_orders)],
     )
-    if req is None:
+    if req is None or not policies.can_view_request(user, req):
         raise NotFound(f"There is no request {request_id}.")
-    if not can_view_request(session, user, req):
-        raise Forbidden("This request is not one of your jobs.")
     return req
 
 
@@ -286,10 +283,7 @@ def request_photos(session: Session, user: User, req: ServiceRequest) -> list[Ph
     """Photos of the request, its jobs and the duplicates merged into it, that the user may open."""
     ids = [req.id] + [d.id for d in duplicates_of(session, req)]
     photos = list(session.scalars(sa.select(Photo).where(Photo.request_id.in_(ids)).options(joinedload(Photo.work_order)).order_by(Photo.created_at, Photo.id)))
-    if user.has_role(Role.SUPERVISOR):
-        return photos
-    # Crews may open only their own jobs' photos (photos/views.py enforces the same rule).
-    return [p for p in photos if p.work_order is not None and workorders.can_view(user, p.work_order)]
+    return [p for p in photos if policies.can_view_photo(user, p)]
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -13,6 +13,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
+from fieldops.access import policies
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
 from fieldops.catalog.models import Department, ServiceAttribute, ServiceType
@@ -38,7 +39,7 @@ FILTER_FIELDS = ("type", "department", "district", "channel", "age", "overdue", 
 def _triage_count() -> dict[str, Any]:
     def count() -> str:
         # Only the supervisors' nav calls it, so other pages cost no query.
-        if not current_user.is_authenticated or not current_user.is_supervisor:
+        if not current_user.is_authenticated or not policies.can_dispatch(current_user):
             return "0"
         return services.triage_badge(db.session)
 
@@ -215,7 +216,7 @@ def _request_context(req: ServiceRequest) -> dict[str, Any]:
         "suggested": suggester.suggest(req),
         "priorities": list(Priority),
         "department": session.get(Department, services.request_department_id(req)),
-        "show_contact": supervisor,
+        "show_contact": policies.can_view_request_contact(current_user, req),
         "can_act": supervisor and req.duplicate_of_id is None and req.status.value == "open",
         "event_url": _event_url(req),
     }

@@ -5,10 +5,15 @@ Distances are in metres. Points are projected onto a local equirectangular plane
 within 0.1 % of the great-circle distance, far below GPS error, and needs no projection library. shapely does
 the distance arithmetic on the projected points. The tablet's offline check (pwa/js/intake.js) uses the same
 formula on the cached open requests (open_requests_json), so online and offline agree.
+
+What a candidate shows depends on who asks (fieldops/access/policies.py): everyone who logs requests sees the
+tracking number, type, distance and age, enough to say "Add to this request"; the address and the resident's
+words only go to those who could open the request itself (supervisors, the crew holding a job on it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass
@@ -18,6 +23,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from fieldops.access import policies
 from fieldops.accounts.models import User
 from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
@@ -38,6 +44,13 @@ class Candidate:
 
     request: ServiceRequest
     distance_m: float
+    # Whether the viewer may see the request's address and description (set by for_viewer).
+    show_details: bool = False
+
+
+def for_viewer(user: User, found: list[Candidate]) -> list[Candidate]:
+    """The candidates as this user may see them (address and description only where policies allow)."""
+    return [dataclasses.replace(c, show_details=policies.can_view_request(user, c.request)) for c in found]
 
 
 def local_xy(lon0: float, lat0: float, lons: list[float], lats: list[float]) -> shapely.Geometry:
@@ -89,23 +102,30 @@ def find_duplicates(
 
 
 def candidate_json(c: Candidate) -> dict[str, Any]:
-    """A candidate as the intake form shows it: no resident contact details."""
+    """A candidate as the intake form shows it: never contact details; address and description only if show_details."""
     r = c.request
-    return {
+    shown: dict[str, Any] = {
         "tracking_number": r.tracking_number,
         "service_type": r.service_type.code,
         "service_name": r.service_type.name,
-        "address": r.address,
-        "description": r.description[:200],
         "created_at": r.created_at.isoformat(),
         "distance_m": round(c.distance_m, 1),
         "latitude": r.latitude,
         "longitude": r.longitude,
     }
+    if c.show_details:
+        shown["address"] = r.address
+        shown["description"] = r.description[:200]
+    return shown
 
 
-def open_requests_json(session: Session, *, now: dt.datetime | None = None, max_rows: int = MAX_OFFLINE_ROWS) -> dict[str, Any]:
-    """Open requests that a new report could duplicate, as compact columns for the tablet's offline check."""
+def open_requests_json(
+    session: Session, user: User, *, now: dt.datetime | None = None, max_rows: int = MAX_OFFLINE_ROWS
+) -> dict[str, Any]:
+    """Open requests that a new report could duplicate, as compact columns for the tablet's offline check.
+
+    The address column is null for requests the user could not open (the same rule as candidate_json).
+    """
     now = now or utcnow()
     types = list(session.scalars(sa.select(ServiceType).where(ServiceType.duplicate_radius_m > 0, ServiceType.duplicate_window_hours > 0)))
     windows = [
@@ -123,6 +143,7 @@ def open_requests_json(session: Session, *, now: dt.datetime | None = None, max_
                 ServiceRequest.longitude,
                 ServiceRequest.created_at,
                 ServiceRequest.address,
+                policies.request_visible_clause(user).label("visible"),
             )
             .where(
                 ServiceRequest.status == RequestStatus.OPEN,
@@ -133,13 +154,13 @@ def open_requests_json(session: Session, *, now: dt.datetime | None = None, max_
             .order_by(ServiceRequest.created_at.desc())
             .limit(max_rows)
         )
-        for tracking, type_id, lat, lon, created, address in rows:
+        for tracking, type_id, lat, lon, created, address, visible in rows:
             columns["tracking_number"].append(tracking)
             columns["service_type"].append(code_of[type_id])
             columns["latitude"].append(round(lat, 6))
             columns["longitude"].append(round(lon, 6))
             columns["created_at"].append(created.isoformat())
-            columns["address"].append(address[:80])
+            columns["address"].append(address[:80] if visible else None)
     return {
         "generated_at": now.isoformat(),
         "rules": {t.code: {"radius_m": t.duplicate_radius_m, "window_hours": t.duplicate_window_hours} for t in types},

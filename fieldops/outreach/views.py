@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -60,6 +60,8 @@ def _float(name: str) -> float | None:
 def events() -> Response:
     settings = get_settings()
     if request.method == "POST":
+        if not services.may_run_events(current_user):
+            abort(403)  # before reading the form, so a refused caller learns nothing from validation messages
         day = request.form.get("day", "")
         event = services.create_event(
             db.session,

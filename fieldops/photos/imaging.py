@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image
 
 __all__ = [
     "DecodeLimiter",

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from fieldops.access import policies
 from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import User
 from fieldops.activity import services as activity
@@ -21,7 +22,6 @@ from fieldops.photos.imaging import DecodesBusy, ImageRejected, ProcessedImage, 
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.settings import Settings
 from fieldops.storage import FileStorage
-from fieldops.workorders import services as workorders
 from fieldops.workorders.models import WorkOrder
 
 
@@ -53,7 +53,7 @@ def add_work_order_photo(
     source_key: str | None = None,
 ) -> Photo:
     """Validate, normalise and store a before/after photo for a job; the same id and bytes again is a no-op."""
-    if not workorders.can_view(user, wo):
+    if not policies.can_edit_work_order(user, wo):
         raise Forbidden("This work order is not assigned to you or your crew.")
     if kind not in (PhotoKind.BEFORE, PhotoKind.AFTER):
         raise DomainError("Work order photos are “before” or “after” photos.")

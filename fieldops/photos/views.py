@@ -10,7 +10,7 @@ from fieldops import get_settings
 from fieldops.extensions import db
 from fieldops.photos.models import Photo
 from fieldops.photos.services import photo_storage
-from fieldops.workorders import services as workorders
+from fieldops.access import policies
 
 bp = Blueprint("photos", __name__)
 
@@ -18,10 +18,7 @@ bp = Blueprint("photos", __name__)
 @bp.route("/photos/<photo_id>/<any(full, thumb):variant>")
 def show(photo_id: str, variant: str) -> Response:
     photo = db.session.get(Photo, photo_id)
-    if photo is None:
-        abort(404)
-    allowed = current_user.is_supervisor or (photo.work_order is not None and workorders.can_view(current_user, photo.work_order))
-    if not allowed:
+    if photo is None or not policies.can_view_photo(current_user, photo):
         abort(404)  # do not confirm that someone else's photo exists
     key = photo.storage_key if variant == "full" else photo.thumbnail_key
     content_type = photo.content_type if variant == "full" else "image/jpeg"

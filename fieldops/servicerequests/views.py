@@ -122,7 +122,7 @@ def new() -> Response:
             kept.append(photo)
     if isinstance(outcome, intake.PossibleDuplicates):
         db.session.commit()  # only the staged photos: the report waits for staff's answer
-        return _intake_page(types, checkin, typed=request.form, candidates=outcome.candidates, kept=kept, refused=refused)
+        return _intake_page(types, checkin, typed=request.form, candidates=duplicates.for_viewer(current_user, outcome.candidates), kept=kept, refused=refused)
     if kept:
         photos.attach_photos(db.session, current_user, [p.id for p in kept], request_id=outcome.follow.id)
     db.session.commit()
@@ -231,7 +231,7 @@ def duplicate_candidates() -> Response:
     lat, lon = _float("latitude", request.args), _float("longitude", request.args)
     if lat is None or lon is None:
         raise DomainError(_("Give a latitude and a longitude."))
-    found = duplicates.find_duplicates(db.session, service_type, lat, lon)
+    found = duplicates.for_viewer(current_user, duplicates.find_duplicates(db.session, service_type, lat, lon))
     resp = current_app.response_class(
         current_app.json.dumps(
             {
@@ -250,7 +250,7 @@ def duplicate_candidates() -> Response:
 @bp.route("/api/requests/open.json")
 def open_requests() -> Response:
     """Open requests a new report could duplicate, for the tablet's offline check (kept by "Ready for offline")."""
-    resp = current_app.response_class(current_app.json.dumps(duplicates.open_requests_json(db.session)), mimetype="application/json")
+    resp = current_app.response_class(current_app.json.dumps(duplicates.open_requests_json(db.session, current_user)), mimetype="application/json")
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
 

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from fieldops.access import policies
 from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import Role, User
 from fieldops.activity import services as activity
@@ -288,7 +289,7 @@ def _work_order_action(
     reason = _conflict_reason(session, settings, user, wo, action)
     if reason is not None:
         return 409, _file_conflict(session, user, key, wo, action, body, reason)
-    if not workorders.can_view(user, wo):
+    if not policies.can_edit_work_order(user, wo):
         raise Forbidden("This work order is not assigned to you or your crew.")
     at = _clamp(action.captured_at, utcnow(), wo.created_at)
     attached = photos.attach_photos(session, user, action.photo_ids, request_id=wo.request_id, work_order=wo, source_key=key)
@@ -484,7 +485,7 @@ def _ok(key: str, action: Action, result: dict[str, Any], wo: WorkOrder | None =
 
 
 def _new_request(session: Session, user: User, key: str, action: Action) -> tuple[int, dict[str, Any]]:
-    if not user.has_role(Role.CREW, Role.OUTREACH, Role.SUPERVISOR):
+    if not policies.can_log_request(user):
         raise Forbidden("You cannot log requests.")
     f = action.fields
     code = f.get("service_type")
@@ -570,7 +571,7 @@ def open_conflict_count(session: Session, user: User) -> int:
 
 def resolve_conflict(session: Session, user: User, conflict_id: int, note: str) -> SyncConflict:
     """A supervisor closes a conflict with a note; the note goes into the job's history."""
-    if not user.has_role(Role.SUPERVISOR):
+    if not policies.can_resolve_conflicts(user):
         raise Forbidden("Only supervisors can resolve sync conflicts.")
     conflict = session.get(SyncConflict, conflict_id)
     if conflict is None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from fieldops.access import policies
 from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import Role, User
 from fieldops.activity import services as activity
@@ -51,29 +52,20 @@ class OutcomeResult:
 # --- who --------------------------------------------------------------------------------------------------------
 
 
-def is_visitor(user: User) -> bool:
-    """Outreach staff and supervisors make follow-up visits."""
-    return user.has_role(Role.OUTREACH, Role.SUPERVISOR)
-
-
-def may_record(user: User, visit: FollowUpVisit) -> bool:
-    """Supervisors, the visit's assignee, or any outreach worker when nobody is assigned."""
-    if user.has_role(Role.SUPERVISOR):
-        return True
-    return user.has_role(Role.OUTREACH) and visit.assigned_to_id in (None, user.id)
+# The rules live in fieldops/access/policies.py; these names stay for the feature's callers.
+is_visitor = policies.is_visitor
+may_record = policies.can_record_visit
 
 
 def get_visit(session: Session, user: User, visit_id: int) -> FollowUpVisit:
-    """Load a visit the user may see (outreach: theirs or unassigned; supervisors: all), or raise."""
+    """Load a visit the user may see (policies.can_view_visit), or raise NotFound as if it did not exist."""
     visit = session.get(
         FollowUpVisit,
         visit_id,
         options=[joinedload(FollowUpVisit.request).joinedload(ServiceRequest.service_type), joinedload(FollowUpVisit.assigned_to)],
     )
-    if visit is None or not is_visitor(user):
+    if visit is None or not policies.can_view_visit(user, visit):
         raise NotFound(f"There is no follow-up visit {visit_id}.")
-    if not may_record(user, visit) and visit.status == VisitStatus.PENDING:
-        raise Forbidden("This follow-up visit is assigned to someone else.")
     return visit
 
 
@@ -160,7 +152,7 @@ def add_visit(
     now: dt.datetime | None = None,
 ) -> FollowUpVisit:
     """A supervisor adds a follow-up visit by hand (any request, any number of times)."""
-    if not user.has_role(Role.SUPERVISOR):
+    if not policies.can_manage_visits(user):
         raise Forbidden("Only supervisors can add follow-up visits.")
     if assignee is not None and not is_visitor(assignee):
         raise DomainError(f"{assignee.full_name} does not make follow-up visits (outreach staff and supervisors do).")
@@ -195,7 +187,7 @@ def add_visit(
 
 def assign_visit(session: Session, user: User, visit: FollowUpVisit, assignee: User | None) -> FollowUpVisit:
     """A supervisor gives a pending visit to someone, or back to the shared list (None)."""
-    if not user.has_role(Role.SUPERVISOR):
+    if not policies.can_manage_visits(user):
         raise Forbidden("Only supervisors can assign follow-up visits.")
     if visit.status != VisitStatus.PENDING:
         raise DomainError(f"Follow-up visit #{visit.id} is {visit.status.value}; only pending visits can be assigned.")
@@ -221,7 +213,7 @@ def assign_visit(session: Session, user: User, visit: FollowUpVisit, assignee: U
 
 def cancel_visit(session: Session, user: User, visit: FollowUpVisit, reason: str = "") -> FollowUpVisit:
     """A supervisor cancels a pending visit (e.g. the resident asked not to be visited)."""
-    if not user.has_role(Role.SUPERVISOR):
+    if not policies.can_manage_visits(user):
         raise Forbidden("Only supervisors can cancel follow-up visits.")
     if visit.status != VisitStatus.PENDING:
         raise DomainError(f"Follow-up visit #{visit.id} is {visit.status.value}; only pending visits can be cancelled.")
@@ -264,7 +256,7 @@ def my_visits(session: Session, user: User, *, due_before: dt.datetime, everyone
     """Pending visits due before `due_before`, assigned to the user or to nobody (everyone's: supervisors), soonest due first."""
     if not is_visitor(user):
         raise Forbidden("Follow-up visits are made by outreach staff and supervisors.")
-    if everyone and not user.has_role(Role.SUPERVISOR):
+    if everyone and not policies.can_manage_visits(user):
         raise Forbidden("Only supervisors can list everyone's visits.")
     stmt = sa.select(FollowUpVisit).where(FollowUpVisit.status == VisitStatus.PENDING, FollowUpVisit.due_at < due_before)
     if not everyone:

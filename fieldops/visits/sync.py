@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from fieldops.access import policies
 from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import User
 from fieldops.activity import services as activity
@@ -90,9 +91,10 @@ def apply_visit_action(
     body: Any,
 ) -> tuple[int, dict[str, Any]]:
     """Apply one visit outcome from the outbox; returns (HTTP status, answer). The caller claims the key and commits."""
-    f = parse_fields(fields)
-    if not services.is_visitor(user):
+    # Who before what: a caller who may not make visits hears so, whatever the body says.
+    if not policies.is_visitor(user):
         raise Forbidden("Follow-up visits are recorded by outreach staff and supervisors.")
+    f = parse_fields(fields)
     # FOR UPDATE (PostgreSQL): two tablets answering for one visit are judged one after the other.
     visit = session.scalar(
         sa.select(FollowUpVisit)
@@ -106,7 +108,7 @@ def apply_visit_action(
     reason = None
     if visit.status != VisitStatus.PENDING:
         reason = _already_done_reason(session, settings, user, visit)
-    elif not services.may_record(user, visit):
+    elif not policies.can_record_visit(user, visit):
         if not stale:
             raise Forbidden("This follow-up visit is assigned to someone else.")
         who = visit.assigned_to.full_name if visit.assigned_to is not None else "someone else"

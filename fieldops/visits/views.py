@@ -17,6 +17,7 @@ from folium.template import Template
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
+from fieldops.access import policies
 from fieldops.accounts.models import Role, User
 from fieldops.db import utcnow
 from fieldops.errors import DomainError, NotFound
@@ -141,7 +142,7 @@ def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) 
 @roles_required(Role.OUTREACH, Role.SUPERVISOR)
 def my_visits() -> Response:
     now = utcnow()
-    everyone = request.args.get("scope") == "all" and current_user.has_role(Role.SUPERVISOR)
+    everyone = request.args.get("scope") == "all" and policies.can_manage_visits(current_user)
     start = _start_point()
     tomorrow = services.end_of_local_day(now, _zone())
     due = services.my_visits(db.session, current_user, due_before=tomorrow, everyone=everyone)
@@ -184,8 +185,9 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
         "job": job,
         "job_url": url_for("workorders.detail", work_order_id=job.id) if job is not None and workorders.can_view(current_user, job) else None,
         # Request pages are the dispatchers' (supervisors'); outreach staff see the request through the visit.
-        "request_url": request_url(req.id) if current_user.is_supervisor else None,
-        "follow_on_url": request_url(visit.follow_on_request_id) if visit.follow_on_request_id and current_user.is_supervisor else None,
+        "request_url": request_url(req.id) if policies.can_view_request(current_user, req) else None,
+        "follow_on_url": request_url(visit.follow_on_request_id) if visit.follow_on_request_id and policies.can_dispatch(current_user) else None,
+        "show_contact": policies.can_view_visit_contact(current_user, visit),
         "parent_visit": parent_visit,
         "may_record": services.may_record(current_user, visit) and visit.status == VisitStatus.PENDING,
         "max_attempts": services.max_attempts(settings),
@@ -327,7 +329,7 @@ def _panel_helpers() -> dict[str, Any]:
     def visit_panel(req: ServiceRequest) -> dict[str, Any]:
         # Called only where a template includes visits/_request_panel.html, so other pages cost no query.
         visits = services.visits_for_request(db.session, req)
-        is_supervisor = current_user.is_authenticated and current_user.has_role(Role.SUPERVISOR)
+        is_supervisor = current_user.is_authenticated and policies.can_manage_visits(current_user)
         return {
             "visits": visits,
             "parent_visit": services.visit_of_follow_on(db.session, req) if req.parent_id else None,

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from fieldops.access import policies
 from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
@@ -38,25 +39,19 @@ TRANSITIONS_TO: dict[WorkOrderStatus, list[WorkOrderStatus]] = {
 
 
 def can_view(user: User, wo: WorkOrder) -> bool:
-    """Crews see their own and their crew's jobs; supervisors and admins see all."""
-    if user.has_role(Role.SUPERVISOR):
-        return True
-    if user.role == Role.CREW:
-        return wo.assignee_id == user.id or (wo.crew_id is not None and wo.crew_id == user.crew_id)
-    return False
+    """Whether the user may see the job (the rule lives in fieldops/access/policies.py)."""
+    return policies.can_view_work_order(user, wo)
 
 
 def get_for_user(session: Session, user: User, work_order_id: int) -> WorkOrder:
-    """Load a work order the user may see, or raise NotFound/Forbidden."""
+    """Load a work order the user may see, or raise NotFound (also for someone else's: ids are not probed)."""
     wo = session.get(
         WorkOrder,
         work_order_id,
         options=[joinedload(WorkOrder.request).joinedload(ServiceRequest.service_type)],
     )
-    if wo is None:
+    if wo is None or not policies.can_view_work_order(user, wo):
         raise NotFound(f"There is no work order {work_order_id}.")
-    if not can_view(user, wo):
-        raise Forbidden("This work order is not assigned to you or your crew.")
     return wo
 
 
@@ -104,7 +99,7 @@ def change_status(
 ) -> WorkOrder:
     """Move a work order to a new status, enforcing the life cycle, evidence rules and the client's version."""
     now = now or utcnow()
-    if not can_view(user, wo):
+    if not policies.can_edit_work_order(user, wo):
         raise Forbidden("This work order is not assigned to you or your crew.")
     if expected_version is not None and expected_version != wo.version:
         raise Conflict(
@@ -265,7 +260,7 @@ def reassign(
 ) -> WorkOrder:
     """Give an open job to another crew and/or person (supervisors); the previous holder's offline changes become conflicts."""
     now = now or utcnow()
-    if not actor.has_role(Role.SUPERVISOR):
+    if not policies.can_reassign_work_order(actor, wo):
         raise Forbidden("Only supervisors may reassign work orders.")
     if not wo.status.is_open:
         raise InvalidTransition(f"Work order #{wo.id} is {wo.status.label.lower()}; only open jobs can be reassigned.")

@@ -15,7 +15,7 @@ from fieldops.catalog.models import SlaUnit, TransferClock
 from fieldops.db import utcnow
 from fieldops.dispatch import services
 from fieldops.dispatch.services import TriageFilters
-from fieldops.errors import Conflict, DomainError, Forbidden
+from fieldops.errors import Conflict, DomainError, Forbidden, NotFound
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.services import attach_photos, stage_photo
 from fieldops.servicerequests.models import Channel, RequestStatus
@@ -335,10 +335,10 @@ def test_request_page_access(session, city) -> None:  # type: ignore[no-untyped-
     loose = make_untriaged(session, city)
     assert services.get_request_for_user(session, city.sam, wo.request_id) is wo.request
     assert services.get_request_for_user(session, city.alice, wo.request_id) is wo.request
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.get_request_for_user(session, city.bob, wo.request_id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.get_request_for_user(session, city.alice, loose.id)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):
         services.get_request_for_user(session, city.olga, loose.id)
     assert session.scalar(sa.select(sa.func.count()).select_from(Photo)) == 0

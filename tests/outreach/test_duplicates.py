@@ -56,7 +56,7 @@ def test_open_requests_json_for_the_tablet_has_no_personal_data(session, city) -
     req = make_request(session, city)
     make_request(session, city, created_at=utcnow() - dt.timedelta(days=30))  # outside the 168 h window
     session.flush()
-    data = duplicates.open_requests_json(session)
+    data = duplicates.open_requests_json(session, city.olga)
     assert data["rules"]["pothole"] == {"radius_m": 50, "window_hours": 168}
     assert data["requests"]["tracking_number"] == [req.tracking_number]
     text = str(data)

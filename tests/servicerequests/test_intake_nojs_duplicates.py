@@ -143,9 +143,10 @@ def _ask(client, session, existing):  # type: ignore[no-untyped-def]
 def test_a_report_near_an_open_request_of_its_type_is_not_saved_but_shown_again(session, client, city, existing) -> None:  # type: ignore[no-untyped-def]
     html = _ask(client, session, existing)
     assert _count(session) == 1  # only the existing request
-    # The candidates: tracking number, type, address, distance and age; the choice as buttons of this same form.
+    # The candidates: tracking number, type, distance and age (the address only to who may open the request:
+    # not outreach staff); the choice as buttons of this same form.
     section = html[html.index("data-server-duplicates"):]
-    assert f'data-candidate="{existing.tracking_number}"' in section and "Pothole · 1 Union Sq" in section
+    assert f'data-candidate="{existing.tracking_number}"' in section and "Pothole" in section and "1 Union Sq" not in section
     assert "12 m away · reported 5 h ago" in section
     assert f'name="duplicate_of" value="{existing.tracking_number}"' in section
     assert 'name="not_duplicate" value="1"' in section and "It is a new problem — save it" in section
