@@ -143,7 +143,9 @@ def parse_time(value: Any, field: str) -> dt.datetime | None:
     try:
         return parsed.astimezone(dt.UTC)
     except OverflowError:  # year 1 with a positive offset, year 9999 with a negative one
-        raise FieldError(field, _("The time %(value)s is not plausible.", value=value)) from None
+        raise FieldError(
+            field, _("The time %(value)s is not plausible: check the date and time of the device, then send it again.", value=value)
+        ) from None
 
 
 def client_time(at: dt.datetime, field: str, settings: Settings, now: dt.datetime) -> dt.datetime:
