@@ -41,6 +41,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         TESTING=settings.testing,
     )
     app.extensions["fieldops.settings"] = settings
+    from fieldops.web.jsonbody import BoundedJSONRequest
+
+    # Every JSON body goes through one bounded parse (size and nesting), whatever view reads it.
+    app.request_class = BoundedJSONRequest
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     from fieldops.photos.imaging import configure_pillow
     from fieldops.photos.uploads import UploadRequest

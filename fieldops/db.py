@@ -34,7 +34,14 @@ class UTCDateTime(sa.types.TypeDecorator[dt.datetime]):
     def process_result_value(self, value: dt.datetime | None, dialect: sa.Dialect) -> dt.datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=dt.UTC)
+        # Every value the database can hold must be safe to show and compute with: year 1 or 9999 (a legacy import,
+        # a bug, a client before validation) overflows astimezone(), "+ SLA hours" or "- 10 years on file" in Python.
+        # Read times are kept within 1900..9000, which no real 311 record comes near, leaving centuries of margin.
+        return min(max(value, READ_MIN), READ_MAX).replace(tzinfo=dt.UTC)
+
+
+READ_MIN = dt.datetime(1900, 1, 1)
+READ_MAX = dt.datetime(9000, 1, 1)
 
 
 def utcnow() -> dt.datetime:

@@ -25,6 +25,10 @@ _BOUNDED = {
     "max_photos_per_form": ("FIELDOPS_MAX_PHOTOS_PER_FORM", 1),
     "photo_decode_slots": ("FIELDOPS_PHOTO_DECODE_SLOTS", 1),
     "photo_decode_queue": ("FIELDOPS_PHOTO_DECODE_QUEUE", 0),
+    "client_time_past_days": ("FIELDOPS_CLIENT_TIME_PAST_DAYS", 1),
+    "client_time_future_minutes": ("FIELDOPS_CLIENT_TIME_FUTURE_MINUTES", 0),
+    "max_json_kb": ("FIELDOPS_MAX_JSON_KB", 1),
+    "max_json_depth": ("FIELDOPS_MAX_JSON_DEPTH", 2),
 }
 
 
@@ -69,6 +73,13 @@ class Settings:
     # Reverse proxies in front of the app that append X-Forwarded-For/-Proto. 0: none, the socket's address is
     # the client's. Never more than really exist, or clients can forge their address.
     proxy_hops: int = 0
+    # Times a device records (captured_at, visits, check-ins) must fall within [now - past days, now + future
+    # minutes]: a late sync of an offline day fits, a tablet clock set to 1970 is refused (fieldops/web/validation.py).
+    client_time_past_days: int = 30
+    client_time_future_minutes: int = 10
+    # JSON bodies (the sync API): larger is 413, nested deeper is 400, before any view parses them (fieldops/web/jsonbody.py).
+    max_json_kb: int = 512
+    max_json_depth: int = 32
     testing: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
 

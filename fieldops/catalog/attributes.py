@@ -7,7 +7,9 @@ import math
 from collections.abc import Mapping, Sequence
 
 from fieldops.catalog.models import AttributeType, ServiceAttribute, ServiceType
+from fieldops.db import utcnow
 from fieldops.errors import DomainError
+from fieldops.web import validation
 
 # Long enough for any real answer, short enough that one form cannot fill the JSON column with megabytes.
 MAX_STRING_LENGTH = 500
@@ -78,8 +80,13 @@ def _iso_datetime(attr: ServiceAttribute, value: str) -> str:
         raise DomainError(f"Attribute {_label(attr)} must be an ISO 8601 date and time, e.g. 2024-05-01T14:30:00-04:00.") from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         raise DomainError(f"Attribute {_label(attr)} needs a time zone (e.g. -04:00 or Z).")
-    # Stored in UTC like every other time, so answers compare and sort.
-    return parsed.astimezone(dt.UTC).isoformat()
+    try:
+        # Stored in UTC like every other time, so answers compare and sort.
+        at = parsed.astimezone(dt.UTC)
+    except OverflowError:
+        raise DomainError(f"Attribute {_label(attr)} is not a plausible date and time.") from None
+    # The same range as every date a person types about the city's work (fieldops/web/validation.py).
+    return validation.query_time(at, attr.code, utcnow()).isoformat()
 
 
 def _label(attr: ServiceAttribute) -> str:

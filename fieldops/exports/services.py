@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session, aliased
 from fieldops.accounts.models import Crew, User
 from fieldops.catalog.models import Department, ServiceType
 from fieldops.districts.models import District
+from fieldops.db import utcnow
 from fieldops.errors import DomainError
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
+from fieldops.web import validation
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
@@ -102,9 +104,11 @@ def parse_filter(args: Mapping[str, str]) -> ExportFilter:
         if not value:
             return None
         try:
-            return dt.date.fromisoformat(value)
+            day = dt.date.fromisoformat(value)
         except ValueError as exc:
             raise DomainError(f"{name} must be a date (YYYY-MM-DD).") from exc
+        # Year 1 or 9999 would overflow the day arithmetic of the filter.
+        return validation.query_date(day, name, utcnow())
 
     def ident(name: str) -> int | None:
         value = args.get(name) or ""

@@ -31,6 +31,7 @@ from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.services import parse_photo_id
 from fieldops.servicerequests.models import Channel, ServiceRequest
 from fieldops.servicerequests.services import validate_location
+from fieldops.web import validation
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,7 @@ def log_request(
     """Record a report (at an event: channel outreach) and, when staff chose "add to the existing request", join it there."""
     from fieldops.servicerequests.services import create_request
 
+    fields = validation.resident_report(fields)
     existing = request_by_tracking(session, duplicate_of) if duplicate_of.strip() else None
     checked = check_report(
         service_type,
@@ -176,6 +178,8 @@ def log_unless_duplicate(
     **fields: Any,
 ) -> Logged | PossibleDuplicates:
     """Log the report, or, when it is near open requests of its type and staff have not chosen yet, return those."""
+    # The same length and contact rules as the outbox and Open311, before the duplicate question.
+    fields = validation.resident_report(fields)
     # Staff choose with duplicate_of ("add to this request") or confirmed_new ("it is a new problem").
     if not confirmed_new and not duplicate_of.strip() and latitude is not None and longitude is not None:
         # A report that would be refused anyway hears why first, not about duplicates.

@@ -19,6 +19,7 @@ from fieldops.extensions import db
 from fieldops.maps.builder import build_map, render_parts
 from fieldops.outreach import services
 from fieldops.outreach.models import EventCheckin
+from fieldops.web import validation
 from fieldops.web.htmx import render
 
 bp = Blueprint("outreach", __name__)
@@ -43,7 +44,8 @@ def _local_datetime(day: str, time: str, what: str) -> dt.datetime:
         naive = dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time))
     except ValueError as exc:
         raise DomainError(_("Give the %(what)s as a date and a time.", what=what)) from exc
-    return naive.replace(tzinfo=_zone()).astimezone(dt.UTC)
+    # Events are planned ahead and looked back on: the range of any date a person types, not a device's clock.
+    return validation.query_time(naive.replace(tzinfo=_zone()).astimezone(dt.UTC), what, utcnow())
 
 
 def _float(name: str) -> float | None:

@@ -35,6 +35,7 @@ from fieldops.districts.models import District
 from fieldops.errors import DomainError
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
 from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitStatus
+from fieldops.web import validation
 
 SR = ServiceRequest
 MAX_DAYS = 3 * 366  # a longer period is more than one chart can show by week
@@ -104,9 +105,11 @@ def _date(value: str | None, what: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError as exc:
         raise DomainError(f"The {what} date {value!r} is not a date (YYYY-MM-DD).") from exc
+    # Year 1 or 9999 would overflow the period arithmetic.
+    return validation.query_date(day, what, utcnow())
 
 
 def _id(value: str | None, what: str) -> int | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import secrets
 from typing import Any
@@ -79,13 +80,12 @@ def set_public_description(session: Session, actor: User, req: ServiceRequest, t
 
 
 def validate_location(latitude: float | None, longitude: float | None) -> None:
-    """Refuse coordinates that cannot be on Earth, or only one of the pair."""
-    if (latitude is None) != (longitude is None):
-        raise DomainError("Give both latitude and longitude, or neither.")
-    if latitude is not None and not -90 <= latitude <= 90:
-        raise DomainError("Latitude must be between -90 and 90.")
-    if longitude is not None and not -180 <= longitude <= 180:
-        raise DomainError("Longitude must be between -180 and 180.")
+    """Refuse coordinates that cannot be on Earth, or only one of the pair (the shared rule, fieldops/web/validation.py)."""
+    from fieldops.web import validation
+
+    if latitude is not None and not math.isfinite(latitude) or longitude is not None and not math.isfinite(longitude):
+        raise DomainError("The location is not a number.")
+    validation.location(latitude, longitude)
 
 
 def create_request(

@@ -48,6 +48,7 @@ from fieldops.servicerequests.models import Channel, ServiceRequest
 from fieldops.settings import Settings
 from fieldops.sync.models import IdempotencyKey, SyncConflict
 from fieldops.workorders import services as workorders
+from fieldops.web import validation
 from fieldops.workorders.models import CLOSED_STATUSES, WorkOrder, WorkOrderStatus
 
 S = WorkOrderStatus
@@ -130,7 +131,7 @@ def apply_action(session: Session, settings: Settings, user: User, key: str, bod
     answer = stored_answer(session, user, key, body_fingerprint)
     if answer is not None:
         return answer
-    action = parse_action(body)
+    action = parse_action(body, settings)
     claim = IdempotencyKey(key=key, user_id=user.id, request_fingerprint=body_fingerprint, status_code=0, response_json="")
     session.add(claim)
     # Claim first: a concurrent request with the same key waits here on the primary key, then fails, instead of
@@ -161,7 +162,7 @@ def apply_action(session: Session, settings: Settings, user: User, key: str, bod
 # --- parsing -----------------------------------------------------------------------------------------------------
 
 
-def parse_action(body: Any) -> Action:
+def parse_action(body: Any, settings: Settings) -> Action:
     """Validate the shape of an action body (422 with a message for the person on anything malformed)."""
     if not isinstance(body, dict):
         raise DomainError("The change must be a JSON object.")
@@ -188,7 +189,7 @@ def parse_action(body: Any) -> Action:
         base_version=_opt_int(body.get("base_version"), "base_version"),
         fields=fields,
         photo_ids=photo_ids,
-        captured_at=_opt_time(body.get("captured_at")),
+        captured_at=_opt_time(body.get("captured_at"), settings),
     )
     _check_fields(action)
     return action
@@ -220,43 +221,18 @@ def _opt_int(value: Any, name: str) -> int | None:
 
 
 def _opt_float(fields: dict[str, Any], name: str) -> float | None:
-    value = fields.get(name)
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise DomainError(f"The {name} is not a number.")
-    try:
-        number = float(value)
-    except (TypeError, ValueError) as exc:
-        raise DomainError(f"The {name} is not a number.") from exc
-    if number != number or number in (float("inf"), float("-inf")):
-        raise DomainError(f"The {name} is not a number.")
-    return number
+    return validation.finite_float(fields.get(name), name)
 
 
-def _opt_time(value: Any) -> dt.datetime | None:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise DomainError("captured_at must be an ISO 8601 time.")
-    try:
-        parsed = dt.datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise DomainError("captured_at must be an ISO 8601 time.") from exc
-    # Browsers send toISOString() (UTC, "Z"); a time without a zone is read as UTC rather than refused.
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
+def _opt_time(value: Any, settings: Settings) -> dt.datetime | None:
+    at = validation.parse_time(value, "captured_at")
+    # Refused (422, "needs attention" on the tablet) rather than clamped: a clock years off is worth a person's
+    # look, and a refusal is not stored, so the same item sent again after fixing the clock is judged afresh.
+    return validation.client_time(at, "captured_at", settings, utcnow()) if at is not None else None
 
 
-def _text(fields: dict[str, Any], name: str, max_len: int, label: str | None = None) -> str:
-    value = fields.get(name)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise DomainError(f"The {label or name.replace('_', ' ')} must be text.")
-    value = value.strip()
-    if len(value) > max_len:
-        raise DomainError(f"The {label or name.replace('_', ' ')} is too long (at most {max_len} characters).")
-    return value
+def _text(fields: dict[str, Any], name: str, max_len: int | None = None, label: str | None = None) -> str:
+    return validation.text(fields.get(name), name, max_len, label)
 
 
 def _clamp(at: dt.datetime | None, now: dt.datetime, earliest: dt.datetime | None = None) -> dt.datetime:
@@ -525,13 +501,13 @@ def _new_request(session: Session, user: User, key: str, action: Action) -> tupl
         description_language=_text(f, "description_language", 8, "description's language"),
         at=_clamp(action.captured_at, utcnow()),
         source_key=key,
-        description=_text(f, "description", MAX_TEXT),
+        description=_text(f, "description"),
         latitude=_opt_float(f, "latitude"),
         longitude=_opt_float(f, "longitude"),
-        address=_text(f, "address", 255),
-        resident_name=_text(f, "resident_name", 120, "resident's name"),
-        resident_phone=_text(f, "resident_phone", 40, "resident's phone number"),
-        resident_email=_text(f, "resident_email", 254, "resident's email"),
+        address=_text(f, "address"),
+        resident_name=_text(f, "resident_name", label="resident's name"),
+        resident_phone=validation.phone(f.get("resident_phone")),
+        resident_email=validation.email(f.get("resident_email")),
         resident_language=_text(f, "resident_language", 8, "resident's language") or "en",
         contact_consent=consent,
         tracking_number=tracking,

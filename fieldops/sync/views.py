@@ -21,6 +21,7 @@ from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.uploads import read_photo_body
 from fieldops.sync import services
+from fieldops.web.validation import FieldError
 from fieldops.workorders import services as workorders
 
 bp = Blueprint("sync", __name__)
@@ -111,6 +112,8 @@ def sync_action() -> Response:
         if isinstance(exc, PhotosMissing):
             # The tablet sends these photos again, then the change (pwa/js/outbox.js).
             answer_body.update(code=exc.code, photo_ids=exc.photo_ids)
+        elif isinstance(exc, FieldError):
+            answer_body["field"] = exc.field
         return _json(answer_body, exc.status_code, key)
     except Exception:
         # A 500 must leave nothing behind (not even the claimed key), so the tablet's retry applies cleanly.

@@ -31,6 +31,7 @@ from fieldops.servicerequests.models import ServiceRequest
 from fieldops.visits import routing, services
 from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitStatus
 from fieldops.web.access import roles_required
+from fieldops.web import validation
 from fieldops.web.htmx import render
 from fieldops.workorders import services as workorders
 
@@ -282,7 +283,7 @@ def _local_date(raw: str | None) -> dt.datetime | None:
     if not raw:
         return None
     try:
-        day = dt.date.fromisoformat(raw)
+        day = validation.query_date(dt.date.fromisoformat(raw), "date", utcnow())
     except ValueError as exc:
         raise DomainError(_("The date must look like 2025-06-30.")) from exc
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=_zone()).astimezone(dt.UTC)

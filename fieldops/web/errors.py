@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from fieldops.errors import Busy, DomainError
+from fieldops.web.validation import FieldError
 
 # Lazy: translated into the page's language when the error is shown (fieldops/i18n.py).
 MESSAGES = {
@@ -26,10 +27,11 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
-def error_response(message: str, status: int, code: str | None = None) -> Response:
+def error_response(message: str, status: int, code: str | None = None, **extra: str) -> Response:
     """JSON for API clients, a small fragment for htmx, a full page otherwise."""
     if _wants_json():
-        extra = {"code": code} if code else {}
+        if code:
+            extra["code"] = code
         return make_response(jsonify(error=message, status=status, **extra), status)
     if request.headers.get("HX-Request") == "true":
         resp = make_response(render_template("_error_fragment.html", message=message), status)
@@ -45,7 +47,8 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError) -> Response:
-        resp = error_response(exc.message, exc.status_code)
+        body = {"field": exc.field} if isinstance(exc, FieldError) else {}
+        resp = error_response(exc.message, exc.status_code, getattr(exc, "code", None), **body)
         if isinstance(exc, Busy):
             # The tablet's outbox retries a 503 with backoff; Retry-After tells it (and proxies) when.
             resp.headers["Retry-After"] = str(exc.retry_after)

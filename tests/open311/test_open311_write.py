@@ -154,9 +154,9 @@ def test_an_upload_over_the_size_cap_is_413_in_the_standard_format(session, clie
         ({"attribute[SEEN]": "2024-05-01 14:30"}, "'SEEN' (When did you see it?) needs a time zone"),
         ({"attribute[COLOUR]": "green"}, "Unknown attribute 'COLOUR'"),
         ({"attribute": "x"}, "attribute is not an attribute argument"),
-        ({"description": "x" * 4001}, "description is longer than 4000 characters"),
+        ({"description": "x" * 5001}, "description is too long (at most 5000 characters)"),
         ({"media_url": "javascript:alert(1)"}, "media_url must be an http or https URL"),
-        ({"email": "not an email"}, "email is not an email address"),
+        ({"email": "not an email"}, "is not an email address"),
     ],
 )
 def test_bad_input_is_400_and_saves_nothing(session, client, tree_city, changes: dict, message: str) -> None:  # type: ignore[no-untyped-def,type-arg]
