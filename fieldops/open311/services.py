@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
