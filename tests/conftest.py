@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from fieldops import create_app
 from fieldops.db import Base
 from fieldops.settings import Settings
+from testapp import _empty_tables, _settings
 
 
 
@@ -76,20 +77,6 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-def _settings(url: str, instance: Path) -> Settings:
-    return Settings(
-        instance_path=instance,
-        database_url=url,
-        secret_key="test-secret-key-not-for-production",
-        storage_path=instance / "storage",
-        testing=True,
-        max_photo_mb=5,
-        # A tile server on loopback that does not exist: pages may request it, the test network never leaves the machine.
-        tile_url="http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
-        tile_attribution="test tiles",
-    )
-
-
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     return _settings(database_url, tmp_path / "instance")
@@ -106,16 +93,6 @@ def app(settings: Settings) -> Iterator[Flask]:
         db.session.remove()
         _empty_tables(db.engine)
         db.engine.dispose()
-
-
-def _empty_tables(engine: sa.Engine) -> None:
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
-            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from conftest import _empty_tables, _settings
+from testapp import _empty_tables, _settings
 from factories import UNION_SQUARE, make_city, make_event, make_job, make_request
 from helpers import CSRF_RE, login
 from imagefactory import make_jpeg

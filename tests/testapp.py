@@ -1,0 +1,35 @@
+"""Building the test app's settings and emptying its database: shared by tests/conftest.py and test modules that
+make an app of their own (the conftest modules of sub-packages shadow the name `conftest`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from fieldops.db import Base
+from fieldops.settings import Settings
+
+
+def _settings(url: str, instance: Path) -> Settings:
+    return Settings(
+        instance_path=instance,
+        database_url=url,
+        secret_key="test-secret-key-not-for-production",
+        storage_path=instance / "storage",
+        testing=True,
+        max_photo_mb=5,
+        # A tile server on loopback that does not exist: pages may request it, the test network never leaves the machine.
+        tile_url="http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
+        tile_attribution="test tiles",
+    )
+
+
+def _empty_tables(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(table.delete())
