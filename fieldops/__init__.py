@@ -41,16 +41,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         TESTING=settings.testing,
     )
     app.extensions["fieldops.settings"] = settings
-    from fieldops.web.jsonbody import BoundedJSONRequest
-
-    # Every JSON body goes through one bounded parse (size and nesting), whatever view reads it.
-    app.request_class = BoundedJSONRequest
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     from fieldops.photos.imaging import configure_pillow
     from fieldops.photos.uploads import UploadRequest
+    from fieldops.web.jsonbody import BoundedJSONRequest
 
+    class AppRequest(BoundedJSONRequest, UploadRequest):
+        """One policy for every body, whatever view reads it: JSON bounded in size and nesting, and each uploaded
+        file capped at one photo's size while it streams in."""
+
+    app.request_class = AppRequest
     configure_pillow(settings.photo_max_pixels)
-    app.request_class = UploadRequest
 
     import fieldops.models  # noqa: F401  (every table in the metadata before mappers configure)
     from fieldops.accounts.models import User

@@ -136,7 +136,9 @@ babel = Babel()
 
 
 def select_locale() -> str:
-    """The language for this request (see the module docstring for the order)."""
+    """The language for this request (see the module docstring for the order); English outside a request."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE  # services called from the CLI, a worker or a test
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         session["lang"] = chosen

@@ -19,6 +19,9 @@ from fieldops.db import Base
 from fieldops.settings import Settings
 from testapp import _empty_tables, _settings
 
+# Playwright fixtures for every package that drives Chromium (tests/browser, tests/security).
+pytest_plugins = ["browser_fixtures"]
+
 
 
 @pytest.fixture(autouse=True)

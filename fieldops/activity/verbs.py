@@ -18,6 +18,8 @@ class Verb(enum.StrEnum):
     REQUEST_CREATED = "request:created"
     REQUEST_IMPORTED = "request:imported"
     REQUEST_TRANSFERRED = "request:transferred"
+    # A supervisor set or cleared the public description (moderation); who and the lengths, never the words.
+    REQUEST_PUBLIC_TEXT = "request:public_text"
     # Closed as a duplicate of another request, by a dispatcher's merge or by outreach's "Add to this request".
     REQUEST_MERGED = "request:merged"
     # On the surviving request: another report of the same problem was closed into it.
@@ -78,6 +80,7 @@ _DUPLICATE_NOTE = PublicNote("activity", "Another report of the same problem was
 REGISTRY: dict[Verb, VerbInfo] = {
     Verb.REQUEST_CREATED: VerbInfo(_l("Reported"), PublicNote("opened", "Request opened")),
     Verb.REQUEST_IMPORTED: VerbInfo(),
+    Verb.REQUEST_PUBLIC_TEXT: VerbInfo(),
     # Transfer reasons and the crews involved are internal; agency_responsible shows the new department.
     Verb.REQUEST_TRANSFERRED: VerbInfo(_l("Passed to another department"), PublicNote("activity", "Transferred to another department")),
     Verb.REQUEST_MERGED: VerbInfo(_MERGED_STEP, _MERGED_NOTE),

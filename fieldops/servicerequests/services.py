@@ -71,7 +71,7 @@ def set_public_description(session: Session, actor: User, req: ServiceRequest, t
         session,
         request_id=req.id,
         actor=actor,
-        verb="request:public_text",
+        verb=Verb.REQUEST_PUBLIC_TEXT,
         summary=f"Public description {'cleared' if not text else 'set'} ({len(old)} → {len(text)} characters)",
         detail={"old_length": len(old), "new_length": len(text)},
     )

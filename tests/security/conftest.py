@@ -1,3 +1,2 @@
-"""The security tests drive the same Chromium as tests/browser (its fixtures, not a copy of them)."""
-
-from browser.conftest import browser, context, page, playwright_instance  # noqa: F401
+"""The security tests drive the same Chromium as tests/browser: its fixtures come from tests/browser_fixtures.py,
+a plugin of the root conftest (one Playwright per process)."""

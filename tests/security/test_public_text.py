@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from factories import UNION_SQUARE, City
 from fieldops.activity import services as activity
+from fieldops.activity.verbs import Verb
 from fieldops.activity.models import Activity
 from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
@@ -71,7 +72,7 @@ def _fill_private_fields(session, city: City, req: ServiceRequest) -> None:  # t
     wo = create_work_order(session, city.sam, req, assignee=city.alice)
     wo.instructions = SECRETS["instructions"]
     wo.unable_reason = SECRETS["unable_reason"]
-    activity.record(session, request_id=req.id, actor=city.sam, verb="request:note", summary=SECRETS["staff_note"])
+    activity.record(session, request_id=req.id, actor=city.sam, verb=Verb.NOTE, summary=SECRETS["staff_note"])
     visit = visits.add_visit(session, city.sam, req, assignee=city.olga)
     visit.comments = SECRETS["visit_comments"]
     session.add(SyncConflict(key="11111111-2222-3333-4444-555555555555", user_id=city.alice.id, work_order_id=wo.id, kind="status",

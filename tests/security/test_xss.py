@@ -208,16 +208,18 @@ def test_xss_corpus_runs_nowhere_in_any_page_popup_or_tooltip(page, live_server,
     page.mouse.move(point["x"], point["y"])
     tip = page.locator(".leaflet-tooltip")
     tip.wait_for()
-    assert HOTSPOT_PAYLOAD in tip.inner_text()
+    hovered = tip.inner_text()
+    assert HOTSPOT_PAYLOAD in hovered
     assert tip.locator("img").count() == 0
     _assert_clean(page, "hotspot hover", dialogs)
 
     # Every payload reached the reader as text (escaped, not dropped): in a popup, a tooltip or a page.
     popups = "\n".join(t for ts in shown.values() for t in ts)
-    assert HOTSPOT_PAYLOAD in "\n".join(shown[perf])  # hotspot tooltip
+    # (The hotspot tooltip is checked by the real hover above: the programmatic pass may run, under load, before
+    # the hotspot layer is drawn.)
     assert PAYLOADS[0] in popups and PAYLOADS[10] in popups  # district tooltips
     assert any(p in popups for p in PAYLOADS[1:9])  # marker popups (labels carry service type and address)
-    everything = popups + "\n".join(bodies)
+    everything = popups + "\n".join(bodies) + "\n" + hovered
     for payload in PAYLOADS:
         assert payload[:60] in everything, payload
 

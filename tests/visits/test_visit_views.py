@@ -75,7 +75,7 @@ def test_visit_page_asks_the_questions_in_the_residents_language(session, client
     assert 'data-visit-outbox' in html and f'data-visit-id="{visit.id}"' in html and f'data-version="{visit.version}"' in html
     assert re.search(r'<option value="es" selected>', html)
     # Every language's questions travel with the page (switching works offline) ...
-    assert '<script type="application/json" id="visit-questions">' in html
+    assert re.search(r'<script type="application/json" nonce="[^"]+" id="visit-questions">', html)
     for code in ("en", "es", "pt", "ht"):
         assert f'"{code}": {{' in html or f'"{code}":{{' in html
     # ... and ?language= renders another one without JavaScript; the staff UI language is not changed by it.
