@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_COOKIE_SECURE=settings.session_cookie_secure,
         REMEMBER_COOKIE_SECURE=settings.session_cookie_secure,
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_DURATION=dt.timedelta(days=settings.remember_days),
         # Tablets keep a page open all shift; the token is tied to the session, not to a clock.
         WTF_CSRF_TIME_LIMIT=None,
         TESTING=settings.testing,
@@ -70,10 +73,51 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     i18n.init_app(app)
 
+    from fieldops.accounts import sessions as user_sessions
+
+    @app.before_request
+    def _fresh_user() -> None:
+        # Flask-Login and Flask-WTF cache the user and the CSRF token in `g`, which belongs to the app context; a
+        # request inside an outer app context (tests, CLI) must load its own, from its own cookies.
+        from flask import g
+
+        g.pop("_login_user", None)
+        g.pop("csrf_token", None)
+
     @login_manager.user_loader
-    def load_user(user_id: str) -> User | None:
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+    def load_user(login_id: str) -> User | None:
+        # Only a live server-side session signs anyone in: sign-out and revocation end the cookie at once.
+        found = user_sessions.load(db.session, login_id)
+        if found is None:
+            return None
+        user, row = found
+        user_sessions.set_current(row)
+        if user_sessions.seen(db.session, row):
+            db.session.commit()
+        return user
+
+    from flask_login import user_loaded_from_cookie
+
+    @user_loaded_from_cookie.connect_via(app)
+    def _rotate_remember_token(sender: Flask, user: User) -> None:
+        # A remember-me cookie that was used is replaced by a new one (and its session by a new row), so a
+        # stolen copy stops working once the owner's browser uses it. Only while the row allows remembering.
+        from flask import session as flask_session
+
+        from fieldops.accounts.sessions import start
+        from fieldops.db import utcnow
+
+        old = user_sessions.current()
+        remaining = (old.remember_until - utcnow()) if old is not None and old.remember_until is not None else None
+        if old is None or remaining is None or remaining <= dt.timedelta(0):
+            return
+        user_sessions.revoke(db.session, old)
+        issued = start(db.session, user, remember_for=remaining, user_agent=old.user_agent, ip=old.ip)
+        db.session.commit()
+        user_sessions.set_current(issued.row)
+        flask_session["_user_id"] = issued.login_id
+        flask_session["_remember"] = "set"
+        flask_session["_remember_seconds"] = max(60, int(remaining.total_seconds()))
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

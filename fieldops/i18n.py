@@ -34,6 +34,7 @@ from werkzeug.wrappers import Response
 from fieldops import PACKAGE_DIR
 from fieldops.extensions import db
 from fieldops.web.access import public
+from fieldops.web.redirects import safe_next
 
 # Code -> the language's name in itself, as a resident would look for it.
 LANGUAGES: dict[str, str] = {
@@ -251,11 +252,4 @@ def choose_language() -> Response:
         if current_user.is_authenticated and current_user.language != code:
             current_user.language = code
             db.session.commit()
-    return redirect(_safe_next(request.form.get("next")) or "/")
-
-
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: never an open redirect.
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return None
-    return target
+    return redirect(safe_next(request.form.get("next")) or "/")

@@ -22,6 +22,7 @@ _BOUNDED = {
     "login_max_failures_per_ip": ("FIELDOPS_LOGIN_MAX_FAILURES_PER_IP", 1),
     "login_throttle_minutes": ("FIELDOPS_LOGIN_THROTTLE_MINUTES", 1),
     "proxy_hops": ("FIELDOPS_PROXY_HOPS", 0),
+    "remember_days": ("FIELDOPS_REMEMBER_DAYS", 1),
     "max_photos_per_form": ("FIELDOPS_MAX_PHOTOS_PER_FORM", 1),
     "photo_decode_slots": ("FIELDOPS_PHOTO_DECODE_SLOTS", 1),
     "photo_decode_queue": ("FIELDOPS_PHOTO_DECODE_QUEUE", 0),
@@ -73,6 +74,8 @@ class Settings:
     # Reverse proxies in front of the app that append X-Forwarded-For/-Proto. 0: none, the socket's address is
     # the client's. Never more than really exist, or clients can forge their address.
     proxy_hops: int = 0
+    # "Keep me signed in": how long a remember-me cookie (and its server-side session) lasts without use.
+    remember_days: int = 30
     # Times a device records (captured_at, visits, check-ins) must fall within [now - past days, now + future
     # minutes]: a late sync of an offline day fits, a tablet clock set to 1970 is refused (fieldops/web/validation.py).
     client_time_past_days: int = 30

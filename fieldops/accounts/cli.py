@@ -46,3 +46,67 @@ def clear(username: str | None, ip: str | None) -> None:
 
 
 commands: list[click.Command] = [sign_in_pauses]
+
+
+@click.group("users")
+def users() -> None:
+    """Accounts: set a password, deactivate or reactivate (each ends the person's sessions where it should)."""
+
+
+def _user(username: str):  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from fieldops.accounts.models import User
+    from fieldops.extensions import db
+
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"No account is called {username!r}.")
+    return user
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.password_option()
+@with_appcontext
+def set_password(username: str, password: str) -> None:
+    """Set USERNAME's password; every session of theirs ends (they sign in again everywhere)."""
+    from fieldops.accounts import services
+    from fieldops.errors import DomainError
+    from fieldops.extensions import db
+
+    try:
+        ended = services.set_password(db.session, _user(username), password)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    db.session.commit()
+    click.echo(f"Password set; {ended} session{'s' if ended != 1 else ''} ended.")
+
+
+@users.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def deactivate(username: str) -> None:
+    """Deactivate USERNAME: they cannot sign in, and every session of theirs ends at once."""
+    from fieldops.accounts import services
+    from fieldops.extensions import db
+
+    ended = services.set_active(db.session, _user(username), False)
+    db.session.commit()
+    click.echo(f"{username} deactivated; {ended} session{'s' if ended != 1 else ''} ended.")
+
+
+@users.command("activate")
+@click.argument("username")
+@with_appcontext
+def activate(username: str) -> None:
+    """Let USERNAME sign in again."""
+    from fieldops.accounts import services
+    from fieldops.extensions import db
+
+    services.set_active(db.session, _user(username), True)
+    db.session.commit()
+    click.echo(f"{username} may sign in again.")
+
+
+commands.append(users)

@@ -58,6 +58,19 @@ class User(UserMixin, Base):
     crew: Mapped[Crew | None] = relationship(back_populates="members")
 
     @property
+    def session_token(self) -> str | None:
+        """The token of the session this object was loaded for (fieldops/accounts/sessions.py); not a column."""
+        return self.__dict__.get("_fieldops_session_token")
+
+    @session_token.setter
+    def session_token(self, token: str | None) -> None:
+        self.__dict__["_fieldops_session_token"] = token
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative token: user id and session token, so revoking the session ends the cookie."""
+        return f"{self.id}:{self.session_token}" if self.session_token else str(self.id)
+
+    @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
         return self.active
 
@@ -103,3 +116,23 @@ class LoginThrottle(Base):
     # Sign-in from here (for this username) is refused, without checking the password, until then.
     paused_until: Mapped[dt.datetime | None]
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class UserSession(Base):
+    """One signed-in browser or tablet: revocable on the server (sign-out, sign out everywhere, password change,
+    deactivation). The cookie carries a random token; only its sha256 is stored, so a database leak signs nobody in."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # Set when the user ticked "keep me signed in": the remember-me cookie works until then (and not after revocation).
+    remember_until: Mapped[dt.datetime | None]
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+    ip: Mapped[str] = mapped_column(sa.String(64), default="")
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship()

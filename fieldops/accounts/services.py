@@ -9,7 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from fieldops.accounts.models import Crew, Role, User
+from flask_babel import gettext as _
+
+from fieldops.accounts import sessions as user_sessions
+from fieldops.accounts.models import Crew, Role, User, UserSession
 from fieldops.db import utcnow
 from fieldops.errors import DomainError
 
@@ -56,3 +59,29 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str, confirm: str, keep: UserSession | None) -> int:
+    """The user's own password change (the current one is checked); ends every other session. Returns how many."""
+    if not user.check_password(current):
+        raise DomainError(_("Your current password is not right."))
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise DomainError(_("Passwords need at least %(num)s characters.", num=MIN_PASSWORD_LENGTH))
+    if new != confirm:
+        raise DomainError(_("The two new passwords are not the same."))
+    user.set_password(new)
+    return user_sessions.revoke_all(session, user, keep=keep)
+
+
+def set_password(session: Session, user: User, password: str) -> int:
+    """An administrator sets a password (e.g. a forgotten one): every session of the user ends."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+    user.set_password(password)
+    return user_sessions.revoke_all(session, user)
+
+
+def set_active(session: Session, user: User, active: bool) -> int:
+    """Deactivate (or reactivate) an account; deactivating ends every session at once. Returns how many ended."""
+    user.active = active
+    return 0 if active else user_sessions.revoke_all(session, user)

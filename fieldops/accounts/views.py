@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask import session as flask_session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_user, logout_user
@@ -13,10 +14,13 @@ from werkzeug.wrappers import Response
 
 from fieldops import get_settings
 from fieldops.accounts import services, throttle
-from fieldops.accounts.models import Role
+from fieldops.accounts import sessions as user_sessions
+from fieldops.accounts.models import Role, User
 from fieldops.db import utcnow
+from fieldops.errors import DomainError
 from fieldops.extensions import db
 from fieldops.web.access import public
+from fieldops.web.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -30,24 +34,15 @@ def home_for(role: Role) -> str:
     return url_for("workorders.overview")
 
 
-def _safe_next(target: str | None) -> str | None:
-    # Only same-site paths: an open redirect after login is a phishing aid.
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Response | str:
-    if current_user.is_authenticated and request.method == "GET":
-        return redirect(home_for(current_user.role))
+    # Flask answers HEAD with this view too: only a POST signs in or counts a failure.
+    if request.method != "POST":
+        if current_user.is_authenticated:
+            return redirect(home_for(current_user.role))
+        return render_template("accounts/login.html", error=None, username="")
     username = request.form.get("username", "")
-    if request.method == "GET":
-        return render_template("accounts/login.html", error=None, username=username)
     ip, now = throttle.client_address(request.remote_addr), utcnow()
     # While paused the password is not checked at all, so the answer cannot tell whether it was right.
     wait = throttle.paused_for(db.session, username=username, ip=ip, now=now)
@@ -55,9 +50,9 @@ def login() -> Response | str:
         user = services.authenticate(db.session, username, request.form.get("password", ""))
         if user is not None:
             throttle.record_success(db.session, username=username, ip=ip)
-            login_user(user, remember=bool(request.form.get("remember")))
+            _sign_in(user, remember=bool(request.form.get("remember")))
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or home_for(user.role))
+            return redirect(safe_next(request.args.get("next")) or home_for(user.role))
         wait = throttle.record_failure(db.session, throttle.Limits.from_settings(get_settings()), username=username, ip=ip, now=now)
         db.session.commit()
     if wait is None:
@@ -70,11 +65,89 @@ def login() -> Response | str:
     return resp
 
 
+def _sign_in(user: User, *, remember: bool) -> None:
+    # A new server-side session (revocable), and a fresh CSRF token: nothing from before sign-in is trusted after.
+    settings = get_settings()
+    issued = user_sessions.start(
+        db.session,
+        user,
+        remember_for=dt.timedelta(days=settings.remember_days) if remember else None,
+        user_agent=request.headers.get("User-Agent", ""),
+        ip=request.remote_addr or "",
+    )
+    kept = {k: flask_session[k] for k in ("lang",) if k in flask_session}
+    flask_session.clear()
+    flask_session.update(kept)
+    g.pop("csrf_token", None)  # Flask-WTF's per-request copy of the old token
+    user_sessions.set_current(issued.row)
+    login_user(user, remember=remember)
+
+
+def _sign_out() -> None:
+    row = user_sessions.current()
+    if row is not None:
+        user_sessions.revoke(db.session, row)
+    logout_user()  # also clears the remember-me cookie
+    g.pop("csrf_token", None)
+    kept = {k: flask_session[k] for k in ("lang",) if k in flask_session}
+    flask_session.clear()
+    flask_session.update(kept)
+
+
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
-    logout_user()
-    flash("You are signed out.", "info")
+    _sign_out()
+    db.session.commit()
+    flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account")
+def account() -> str:
+    """The signed-in user's own page: where they are signed in, sign out elsewhere, change the password."""
+    return render_template("accounts/account.html", sessions=user_sessions.live(db.session, current_user), current=user_sessions.current(), error=None)
+
+
+@bp.route("/account/sessions/<int:session_id>/revoke", methods=["POST"])
+def revoke_session(session_id: int) -> Response:
+    row = next((s for s in user_sessions.live(db.session, current_user) if s.id == session_id), None)
+    if row is None:
+        abort(404)
+    if row is user_sessions.current():
+        return logout()
+    user_sessions.revoke(db.session, row)
+    db.session.commit()
+    flash(_("That device is signed out."), "info")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+def sign_out_everywhere() -> Response:
+    user_sessions.revoke_all(db.session, current_user)
+    _sign_out()
+    db.session.commit()
+    flash(_("You are signed out on every device."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["POST"])
+def change_password() -> Response | tuple[str, int]:
+    try:
+        services.change_password(
+            db.session,
+            current_user,
+            current=request.form.get("current_password", ""),
+            new=request.form.get("new_password", ""),
+            confirm=request.form.get("confirm_password", ""),
+            keep=user_sessions.current(),
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        page = render_template("accounts/account.html", sessions=user_sessions.live(db.session, current_user), current=user_sessions.current(), error=exc.message)
+        return page, 422
+    db.session.commit()
+    flash(_("Password changed. You are signed out on every other device."), "info")
+    return redirect(url_for("accounts.account"))
 
 
 @bp.route("/")

@@ -77,7 +77,7 @@ def new() -> Response:
     settings = get_settings()
     types = active_service_types(db.session)
     checkin = current_checkin(db.session, current_user)
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and HEAD (which Flask routes here too and must never save anything)
         return _intake_page(types, checkin)
     # The page normally saves through the offline outbox, which asks the duplicate question in the browser;
     # this is the path without JavaScript, where the server asks it.
