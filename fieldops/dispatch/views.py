@@ -25,6 +25,7 @@ from fieldops.maps.builder import Point, build_map, render_parts
 from fieldops.servicerequests import services as requests_service
 from fieldops.servicerequests.models import Channel, ServiceRequest
 from fieldops.sla.services import describe_target, sla_state
+from fieldops.web.redirects import safe_next
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import is_htmx, render
 from fieldops.workorders import services as workorders
@@ -130,8 +131,7 @@ def _priority(values: Mapping[str, str]) -> int:
 
 def _local_next(default: str) -> str:
     # Only paths on this site: a form must not be able to send a supervisor elsewhere.
-    target = request.form.get("next") or ""
-    return target if target.startswith("/") and not target.startswith("//") else default
+    return safe_next(request.form.get("next")) or default
 
 
 # ---------------------------------------------------------------------------------------------------

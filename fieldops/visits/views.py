@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from branca.element import MacroElement
@@ -30,6 +29,7 @@ from fieldops.photos.uploads import form_photos
 from fieldops.servicerequests.models import ServiceRequest
 from fieldops.visits import routing, services
 from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitStatus
+from fieldops.web.redirects import safe_next
 from fieldops.web.access import roles_required
 from fieldops.web import validation
 from fieldops.web.htmx import render
@@ -70,9 +70,7 @@ def _questions() -> dict[str, dict[str, str]]:
 
 def _safe_next(value: str | None, default: str) -> str:
     # Only a path on this site: never an open redirect.
-    if value and value.startswith("/") and not value.startswith("//") and not urlsplit(value).netloc:
-        return value
-    return default
+    return safe_next(value) or default
 
 
 def request_url(request_id: int) -> str | None:

@@ -93,6 +93,10 @@ ACCESS: list[Row] = [
     # A wrong password, under a username of each caller's own so the sign-in throttle never joins in.
     R("accounts.login", "POST", "wrong password", "/login",                 "401  401  401  401  401  401  401", data={"username": "nobody-{who}", "password": "wrong"}),
     R("accounts.logout", "POST", "sign out", "/logout",                     "302  302  302  302  302  302  302", data={}, fresh_client=True),
+    R("accounts.account", "GET", "my account", "/account",                  "302  200  200  200  200  200  200"),
+    R("accounts.revoke_session", "POST", "no such session", "/account/sessions/99999/revoke", "302  404  404  404  404  404  404", data={}),
+    R("accounts.change_password", "POST", "wrong current password", "/account/password", "302  422  422  422  422  422  422", data={"current_password": "wrong"}),
+    R("csp.report", "POST", "a violation report", "/csp-report",           "204  204  204  204  204  204  204", json={"csp-report": {"document-uri": "http://localhost/", "violated-directive": "script-src"}}),
     R("i18n.choose_language", "POST", "a language", "/language",            "302  302  302  302  302  302  302", data={"language": "en"}),
     R("pwa.web_manifest", "GET", "manifest", "/manifest.webmanifest",       "200  200  200  200  200  200  200"),
     R("pwa.offline", "GET", "offline page", "/offline",                     "200  200  200  200  200  200  200"),
@@ -139,6 +143,8 @@ ACCESS: list[Row] = [
     R("servicerequests.open_requests", "GET", "all", "/api/requests/open.json", "401  200  200  200  200  200  200"),
     R("dispatch.triage", "GET", "list", "/triage",                          "302  403  403  403  403  200  200"),
     R("dispatch.request_detail", "GET", "crew A's request", lambda o: f"/requests/{o.req_a}", "302  200  404  404  404  200  200"),
+    R("dispatch.public_text", "GET", "moderation of crew A's request", lambda o: f"/requests/{o.req_a}/public-text", "302  403  403  403  403  200  200"),
+    R("dispatch.public_text", "POST", "too long a public text", lambda o: f"/requests/{o.req_a}/public-text", "302  403  403  403  403  422  422", data={"public_description": "x" * 6000}),
     R("dispatch.request_detail", "GET", "request without a job", lambda o: f"/requests/{o.req_free}", "302  404  404  404  404  200  200"),
     R("dispatch.merge", "GET", "crew A's request", lambda o: f"/requests/{o.req_a}/merge", "302  403  403  403  403  200  200"),
     R("dispatch.merge", "POST", "no target", lambda o: f"/requests/{o.req_a}/merge", "302  403  403  403  403  422  422", data={}),
@@ -195,10 +201,13 @@ ACCESS: list[Row] = [
     R("sla.add_holiday", "POST", "no such calendar", "/sla/calendars/99999/holidays", "302  403  403  403  403  404  404", data={}),
     R("sla.remove_holiday", "POST", "no such calendar", "/sla/calendars/99999/holidays/1/delete", "302  403  403  403  403  404  404", data={}),
     R("sla.add_public_holidays", "POST", "no such calendar", "/sla/calendars/99999/public-holidays", "302  403  403  403  403  404  404", data={}),
+    R("sla.update_privacy", "POST", "no such type", "/sla/service-types/99999/privacy", "302  403  403  403  403  404  404", data={}),
     R("sla.update_standard", "POST", "no such type", "/sla/service-types/99999", "302  403  403  403  403  404  404", data={}),
     R("open311.admin.index", "GET", "keys", "/admin/api-keys",              "302  403  403  403  403  403  200"),
     R("open311.admin.issue", "POST", "no name", "/admin/api-keys",          "302  403  403  403  403  403  422", data={}),
     R("open311.admin.revoke", "POST", "no such key", "/admin/api-keys/99999/revoke", "302  403  403  403  403  403  404", data={}),
+    # Last: it ends every session of the caller, the matrix's shared clients included.
+    R("accounts.sign_out_everywhere", "POST", "sign out everywhere", "/account/sign-out-everywhere", "302  302  302  302  302  302  302", data={}, fresh_client=True),
 ]
 # fmt: on
 
