@@ -50,7 +50,9 @@ def _asked(page, existing_tracking: str) -> None:  # type: ignore[no-untyped-def
     assert page.url.endswith("/requests/new")
     assert "Not saved yet" in page.inner_text("main")
     candidate = page.locator(f"[data-candidate='{existing_tracking}']")
-    assert re.search(r"Pothole · 1 Union Sq\s+1[56] m away · reported 3 h ago", candidate.inner_text())
+    # Outreach staff cannot open the existing request, so its address is not shown to them (only type, distance, age).
+    assert re.search(r"Pothole\s+1[56] m away · reported 3 h ago", candidate.inner_text())
+    assert "1 Union Sq" not in candidate.inner_text()
     assert "Private Person" not in page.content() and "617-555-0199" not in page.content()
     assert page.input_value("select[name=service_type]") == "pothole"
     assert page.input_value("select[name='attr.pothole.size']") == "large"
