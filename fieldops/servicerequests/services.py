@@ -20,6 +20,7 @@ from fieldops.districts.services import DistrictIndex
 from fieldops.errors import DomainError, Forbidden
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
 from fieldops.sla.services import compute_due
+from fieldops.web import validation
 
 # Crockford base32 without I, L, O, U: easy to read out over the phone or copy from a screen.
 TRACKING_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -45,7 +46,7 @@ def normalise_tracking_number(value: str) -> str:
 # carried over onto follow-on work were never written to be published: their public text starts empty.
 PUBLIC_CHANNELS = frozenset({Channel.WEB, Channel.APP, Channel.OPEN311})
 # The same limit as the description wherever it is entered (intake, sync, Open311 clip to their own).
-MAX_PUBLIC_DESCRIPTION = 5000
+MAX_PUBLIC_DESCRIPTION = validation.TEXT_LIMITS["description"]  # the same limit as the resident's own words
 
 
 def default_public_description(channel: Channel, description: str, *, follow_on: bool = False) -> str:
@@ -81,8 +82,6 @@ def set_public_description(session: Session, actor: User, req: ServiceRequest, t
 
 def validate_location(latitude: float | None, longitude: float | None) -> None:
     """Refuse coordinates that cannot be on Earth, or only one of the pair (the shared rule, fieldops/web/validation.py)."""
-    from fieldops.web import validation
-
     if latitude is not None and not math.isfinite(latitude) or longitude is not None and not math.isfinite(longitude):
         raise DomainError("The location is not a number.")
     validation.location(latitude, longitude)
