@@ -92,8 +92,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             return None
         user, row = found
         user_sessions.set_current(row)
-        if user_sessions.seen(db.session, row):
-            db.session.commit()
+        if user_sessions.due_for_touch(row):
+            with db.engine.begin() as connection:
+                user_sessions.touch(connection, row)
         return user
 
     from flask_login import user_loaded_from_cookie

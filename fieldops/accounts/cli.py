@@ -109,4 +109,20 @@ def activate(username: str) -> None:
     click.echo(f"{username} may sign in again.")
 
 
+
+@users.command("purge-sessions")
+@click.option("--older-than-days", default=90, show_default=True, type=click.IntRange(min=1), help="Unused for this long.")
+@with_appcontext
+def purge_sessions(older_than_days: int) -> None:
+    """Delete ended sign-in sessions and ones unused for N days (nobody is signed out by it; run it from cron)."""
+    import datetime as dt
+
+    from fieldops.accounts import sessions
+    from fieldops.extensions import db
+
+    removed = sessions.purge(db.session, older_than=dt.timedelta(days=older_than_days))
+    db.session.commit()
+    click.echo(f"Deleted {removed} old session{'s' if removed != 1 else ''}.")
+
+
 commands.append(users)

@@ -92,13 +92,15 @@ def load(session: Session, login_id: str, *, now: dt.datetime | None = None, fro
     return user, row
 
 
-def seen(session: Session, row: UserSession, now: dt.datetime | None = None) -> bool:
-    """Note that the session was used (at most every SEEN_EVERY); True when it wrote."""
-    now = now or utcnow()
-    if now - row.last_seen_at < SEEN_EVERY:
-        return False
-    session.execute(sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now))
-    return True
+def due_for_touch(row: UserSession, now: dt.datetime | None = None) -> bool:
+    """True when last_seen_at is older than SEEN_EVERY (so it is written at most that often)."""
+    return (now or utcnow()) - row.last_seen_at >= SEEN_EVERY
+
+
+def touch(connection: sa.Connection, row: UserSession, now: dt.datetime | None = None) -> None:
+    """Note that the session was used, on a connection of its own: the user loader runs inside whatever request
+    asked for the user, whose own changes must not be committed with it."""
+    connection.execute(sa.update(UserSession).where(UserSession.id == row.id).values(last_seen_at=now or utcnow()))
 
 
 def revoke(session: Session, row: UserSession, now: dt.datetime | None = None) -> None:
@@ -128,12 +130,12 @@ def live(session: Session, user: User) -> list[UserSession]:
 
 
 def purge(session: Session, *, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
-    """Delete revoked sessions and sessions unused for `older_than` (their cookies no longer work anyway)."""
-    cutoff = (now or utcnow()) - older_than
-    result = session.execute(
-        sa.delete(UserSession).where(
-            sa.or_(UserSession.revoked_at.is_not(None), UserSession.last_seen_at < cutoff),
-            sa.or_(UserSession.remember_until.is_(None), UserSession.remember_until < cutoff),
-        )
+    """Delete ended sessions, and sessions unused for `older_than` whose remember-me has run out (their cookies
+    no longer work, or would only sign in to a row this leaves alone). Returns how many rows went."""
+    now = now or utcnow()
+    stale = sa.and_(
+        UserSession.last_seen_at < now - older_than,
+        sa.or_(UserSession.remember_until.is_(None), UserSession.remember_until < now),
     )
+    result = session.execute(sa.delete(UserSession).where(sa.or_(UserSession.revoked_at.is_not(None), stale)))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]

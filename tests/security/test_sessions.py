@@ -200,3 +200,41 @@ def test_sign_in_and_the_language_menu_never_redirect_off_the_site(client, city,
     assert resp.status_code == 302 and resp.headers["Location"] == "/"
     resp = client.post("/language", data={"lang": "es", "next": "/account", "csrf_token": csrf_token(client, "/account")})
     assert resp.headers["Location"] == "/account"
+
+
+def test_purge_deletes_ended_and_long_unused_sessions_only(app, session, city) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from fieldops.accounts import sessions as user_sessions
+    from fieldops.db import utcnow
+
+    alice = session.scalar(sa.select(User).where(User.username == "alice"))
+    now = utcnow()
+    ended = user_sessions.start(session, alice, remember_for=dt.timedelta(days=30), user_agent="a", ip="1", now=now).row
+    user_sessions.revoke(session, ended, now=now)
+    idle = user_sessions.start(session, alice, remember_for=None, user_agent="b", ip="1", now=now - dt.timedelta(days=100)).row
+    remembered = user_sessions.start(session, alice, remember_for=dt.timedelta(days=200), user_agent="c", ip="1", now=now - dt.timedelta(days=100)).row
+    live = user_sessions.start(session, alice, remember_for=None, user_agent="d", ip="1", now=now).row
+    session.commit()
+    keep, gone = {remembered.id, live.id}, {ended.id, idle.id}
+    result = CliRunner().invoke(app.cli, ["users", "purge-sessions", "--older-than-days", "90"])
+    assert result.exit_code == 0 and "Deleted 2 old sessions." in result.output, result.output
+    session.expire_all()
+    assert set(session.scalars(sa.select(UserSession.id))) == keep
+    assert gone.isdisjoint(keep)
+
+
+def test_last_seen_is_written_at_most_every_few_minutes_without_committing_the_request(app, client, session, city) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    _login(client)
+    row = session.scalar(sa.select(UserSession))
+    session.execute(sa.update(UserSession).values(last_seen_at=row.created_at - dt.timedelta(minutes=10)))
+    session.commit()
+    assert _signed_in(client)
+    session.expire_all()
+    first = session.scalar(sa.select(UserSession.last_seen_at))
+    assert first > row.created_at - dt.timedelta(minutes=1)
+    assert _signed_in(client)
+    session.expire_all()
+    assert session.scalar(sa.select(UserSession.last_seen_at)) == first  # not again within SEEN_EVERY
