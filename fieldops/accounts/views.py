@@ -75,12 +75,17 @@ def _sign_in(user: User, *, remember: bool) -> None:
         user_agent=request.headers.get("User-Agent", ""),
         ip=request.remote_addr or "",
     )
+    _empty_session()
+    user_sessions.set_current(issued.row)
+    login_user(user, remember=remember)
+
+
+def _empty_session() -> None:
+    # Nothing from before a sign-in or sign-out carries over (the CSRF token included) but the language chosen.
     kept = {k: flask_session[k] for k in ("lang",) if k in flask_session}
     flask_session.clear()
     flask_session.update(kept)
     g.pop("csrf_token", None)  # Flask-WTF's per-request copy of the old token
-    user_sessions.set_current(issued.row)
-    login_user(user, remember=remember)
 
 
 def _sign_out() -> None:
@@ -88,10 +93,7 @@ def _sign_out() -> None:
     if row is not None:
         user_sessions.revoke(db.session, row)
     logout_user()  # also clears the remember-me cookie
-    g.pop("csrf_token", None)
-    kept = {k: flask_session[k] for k in ("lang",) if k in flask_session}
-    flask_session.clear()
-    flask_session.update(kept)
+    _empty_session()
 
 
 @bp.route("/logout", methods=["POST"])
