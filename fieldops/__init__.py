@@ -18,8 +18,9 @@ PWA_DIR = PROJECT_DIR / "pwa"
 MIGRATIONS_DIR = PACKAGE_DIR / "migrations"
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build a configured app; nothing happens at import time."""
+def create_app(settings: Settings | None = None, *, extra_features: tuple[str, ...] = ()) -> Flask:
+    """Build a configured app; nothing happens at import time. `extra_features` adds feature modules after the
+    project's own (tests use it to plug in a test-only feature)."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, template_folder=str(TEMPLATES_DIR), static_folder=None, instance_path=str(settings.instance_path))
     app.config.update(
@@ -124,15 +125,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
 
-    _register_blueprints(app)
     _register_web(app, settings)
 
     from fieldops.cli import register_commands
-    from fieldops.pwa import register as register_pwa_commands
+    from fieldops.features import FEATURES, init_features
     from fieldops.web.assets import static_files
 
     register_commands(app)
-    register_pwa_commands(app)  # fieldops build-assets
+    init_features(app, FEATURES + extra_features)
 
     # /static/: the content-hashed build of pwa/ (fieldops/pwa/build.py), hashed names immutable.
     app.wsgi_app = static_files(app.wsgi_app, app.extensions["fieldops.assets"])  # type: ignore[method-assign]
@@ -165,34 +165,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
-
-
-# Each feature's views module exposes `bp`. Add a feature by adding its module here.
-BLUEPRINT_MODULES = (
-    "fieldops.accounts.views",
-    "fieldops.workorders.views",
-    "fieldops.photos.views",
-    "fieldops.maps.views",
-    "fieldops.servicerequests.views",
-    "fieldops.offline.views",
-    "fieldops.pwa.views",
-    "fieldops.sync.views",
-    "fieldops.dispatch.views",
-    "fieldops.sla.views",
-    "fieldops.open311.views",
-    "fieldops.i18n",
-    "fieldops.outreach.views",
-    "fieldops.visits.views",
-    "fieldops.performance.views",
-    "fieldops.exports.views",
-)
-
-
-def _register_blueprints(app: Flask) -> None:
-    import importlib
-
-    for name in BLUEPRINT_MODULES:
-        app.register_blueprint(importlib.import_module(name).bp)
 
 
 def _register_web(app: Flask, settings: Settings) -> None:

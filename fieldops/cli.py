@@ -23,25 +23,11 @@ def main() -> None:
     """fieldops: 311 field operations. Settings come from FIELDOPS_* environment variables."""
 
 
-# Feature modules that expose `commands: list[click.Command]`. Add a feature's CLI by adding it here.
-FEATURE_COMMAND_MODULES: tuple[str, ...] = (
-    "fieldops.accounts.cli",
-    "fieldops.sla.cli",
-    "fieldops.imports.cli",
-    "fieldops.open311.cli",
-    "fieldops.photos.cli",
-)
-
-
 def register_commands(app: Flask) -> None:
-    """Attach the project's commands to the app's CLI (Flask-Migrate adds `db`)."""
-    import importlib
-
+    """Attach the core commands to the app's CLI (Flask-Migrate adds `db`; each feature adds its own from its
+    `init_app`, fieldops/features.py)."""
     for command in (init_db, demo, import_districts, create_user, serve):
         app.cli.add_command(command)
-    for name in FEATURE_COMMAND_MODULES:
-        for command in importlib.import_module(name).commands:
-            app.cli.add_command(command)
 
 
 def upgrade_database() -> None:

@@ -200,6 +200,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", settings.timezone)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(compiled_dir))
     babel.init_app(app, locale_selector=select_locale)
+    app.register_blueprint(bp)  # the language menu
 
     @app.before_request
     def _fresh_locale() -> None:

@@ -9,7 +9,7 @@ from flask import Flask
 
 from fieldops.pwa.build import PWA_DIR, BuildResult, build_assets, ensure_built
 
-__all__ = ["BuildResult", "build_assets", "ensure_built", "register"]
+__all__ = ["BuildResult", "build_assets", "ensure_built", "init_app"]
 
 
 @click.command("build-assets")
@@ -22,6 +22,10 @@ def build_assets_command(src: Path, out: Path | None) -> None:
     click.echo(f"{len(result.assets)} files {state}: {result.out} -> {result.directory.name}")
 
 
-def register(app: Flask) -> None:
-    """Add `fieldops build-assets` to the app's command line."""
+def init_app(app: Flask) -> None:
+    """Register the feature with the app (fieldops/features.py): the service worker, manifest and offline page, and
+    `fieldops build-assets`."""
+    from fieldops.pwa import views
+
+    app.register_blueprint(views.bp)
     app.cli.add_command(build_assets_command)

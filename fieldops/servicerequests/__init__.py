@@ -1,0 +1,12 @@
+"""Service requests: residents' reports, intake, receipts and the public status page."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the feature with the app (fieldops/features.py)."""
+    from fieldops.servicerequests import views
+
+    app.register_blueprint(views.bp)

@@ -1,1 +1,14 @@
 """Service level agreements: due times from each service type's target and business calendar."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the feature with the app (fieldops/features.py)."""
+    from fieldops.sla import views, cli
+
+    app.register_blueprint(views.bp)
+    for command in cli.commands:
+        app.cli.add_command(command)

@@ -1,0 +1,12 @@
+"""Follow-up visits: confirming at the door that the work fixed the problem."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the feature with the app (fieldops/features.py)."""
+    from fieldops.visits import views
+
+    app.register_blueprint(views.bp)
