@@ -59,6 +59,16 @@ def can_edit_work_order(user: User, wo: WorkOrder) -> bool:
     return can_view_work_order(user, wo)
 
 
+def work_order_is_on_users_list(user: User, wo: WorkOrder) -> bool:
+    """On the user's list now (the rule of "my work": their own job, or their crew's job nobody holds); supervisors
+    act on any job. A sync replay on a job that stopped being on the list is a conflict (reassigned meanwhile)."""
+    if is_supervisor(user):
+        return True
+    if wo.assignee_id is not None:
+        return wo.assignee_id == user.id
+    return wo.crew_id is not None and wo.crew_id == user.crew_id
+
+
 def can_reassign_work_order(user: User, wo: WorkOrder) -> bool:
     """Only supervisors move jobs between crews and people."""
     return is_supervisor(user)
