@@ -1,7 +1,7 @@
 """Logging a resident's request in the field: event context, the type's questions, joining an existing request.
 
 One path for the form without JavaScript (servicerequests/views.py) and for the tablet's outbox (sync kind
-"request", fieldops/sync/services.py), so a report logged offline ends up exactly like one logged online.
+"request", fieldops/servicerequests/sync.py), so a report logged offline ends up exactly like one logged online.
 
 The duplicate question: on the tablet, intake.js asks it before the report enters the outbox. The form without
 JavaScript asks it on the server (log_unless_duplicate): a report near an open request of its type is not saved

@@ -286,7 +286,7 @@ def reassign(
         actor=actor,
         verb=Verb.WORKORDER_REASSIGNED,
         summary=summary,
-        # crew_id/assignee_id name the new holder: the sync conflict check reads them (sync/services.py _entitled).
+        # crew_id/assignee_id name the new holder: the sync conflict check reads them (workorders/sync.py _entitled).
         detail={
             "crew_id": new_crew_id,
             "assignee_id": new_assignee_id,
