@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fieldops.db import utcnow
@@ -18,7 +19,7 @@ def apply_event_action(ctx: SyncContext, action: Action) -> Outcome:
     return 200, protocol.ok(ctx, action, result)
 
 
-def _checks(kind: str) -> Any:
+def _checks(kind: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return lambda fields: services.check_sync_fields(kind, fields)
 
 

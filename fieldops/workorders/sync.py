@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,7 +54,7 @@ def _check_status(fields: dict[str, Any]) -> None:
         raise DomainError("A status change must be to “en route” or “on site”.")
 
 
-def _required_text(name: str, message: str) -> Any:
+def _required_text(name: str, message: str) -> Callable[[dict[str, Any]], None]:
     def check(fields: dict[str, Any]) -> None:
         if not protocol.text(fields, name, MAX_TEXT):
             raise DomainError(message)
