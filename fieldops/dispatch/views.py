@@ -21,7 +21,7 @@ from fieldops.db import utcnow
 from fieldops.dispatch import services
 from fieldops.errors import Conflict, DomainError, NotFound
 from fieldops.extensions import db
-from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.maps.builder import Point, build_map, render_map
 from fieldops.servicerequests import services as requests_service
 from fieldops.servicerequests.models import Channel, ServiceRequest
 from fieldops.sla.services import describe_target, sla_state
@@ -257,7 +257,7 @@ def _request_map(req: ServiceRequest) -> Any:
         return None
     pt = Point(req.latitude, req.longitude, url_for("dispatch.request_detail", request_id=req.id), f"{req.tracking_number} {req.service_type.name}")
     m = build_map(get_settings(), points=[pt], center=(req.latitude, req.longitude), zoom=17, fit_points=False)
-    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+    return render_map(m)
 
 
 @bp.route("/requests/<int:request_id>")

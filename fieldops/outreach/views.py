@@ -16,7 +16,7 @@ from fieldops.db import utcnow
 from fieldops.districts.services import city_bounds
 from fieldops.errors import DomainError
 from fieldops.extensions import db
-from fieldops.maps.builder import build_map, render_parts
+from fieldops.maps.builder import build_map, render_map
 from fieldops.outreach import services
 from fieldops.outreach.models import EventCheckin
 from fieldops.web import validation
@@ -87,7 +87,7 @@ def events() -> Response:
     parts = None
     if services.may_run_events(current_user):
         m = build_map(settings, bounds=city_bounds(db.session))
-        parts = render_parts(m, current_app.extensions["fieldops.assets"].url)
+        parts = render_map(m)
     return render(
         "outreach/events.html",
         upcoming=upcoming,

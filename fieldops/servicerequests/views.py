@@ -22,7 +22,7 @@ from fieldops.districts.services import city_bounds
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES, RESIDENT_LANGUAGES, current_language
-from fieldops.maps.builder import build_map, render_parts
+from fieldops.maps.builder import build_map, render_map
 from fieldops.outreach import duplicates, intake
 from fieldops.outreach.models import EventCheckin
 from fieldops.outreach.public import public_status
@@ -175,7 +175,7 @@ def _intake_page(
     else:
         # Open on the whole city (its districts), so a tap anywhere in town is one gesture away.
         m = build_map(settings, bounds=city_bounds(db.session))
-    parts = render_parts(m, current_app.extensions["fieldops.assets"].url)
+    parts = render_map(m)
     return render(
         "servicerequests/new.html",
         types=types,

@@ -22,7 +22,7 @@ from fieldops.db import utcnow
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES
-from fieldops.maps.builder import build_map, render_parts, script_json
+from fieldops.maps.builder import build_map, render_map, script_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
@@ -134,7 +134,7 @@ def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) 
         for v in located
     ]
     VisitRoute(stops, start).add_to(m)
-    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+    return render_map(m)
 
 
 @bp.route("/visits")
@@ -175,7 +175,7 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
             [{"n": 1, "lat": req.latitude, "lon": req.longitude, "url": url_for("visits.detail", visit_id=visit.id), "label": req.address or req.service_type.name, "cls": ""}],
             None,
         ).add_to(m)
-        small_map = render_parts(m, current_app.extensions["fieldops.assets"].url)
+        small_map = render_map(m)
     job = visit.work_order
     parent_visit = services.visit_of_follow_on(db.session, req) if req.parent_id else None
     return {

@@ -14,7 +14,7 @@ from fieldops.activity import services as activity
 from fieldops.districts.services import districts_geojson
 from fieldops.errors import DomainError
 from fieldops.extensions import db
-from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.maps.builder import Point, build_map, render_map
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
@@ -57,11 +57,9 @@ def _points(orders: list[WorkOrder]) -> list[Point]:
 
 
 def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
-    from flask import current_app
-
     settings = get_settings()
     m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session))
-    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+    return render_map(m)
 
 
 def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], title: str, endpoint: str) -> Response:
@@ -94,15 +92,13 @@ def overview() -> Response:
 
 
 def _detail_context(wo: WorkOrder) -> dict[str, object]:
-    from flask import current_app
-
     settings = get_settings()
     req = wo.request
     small_map = None
     if req.latitude is not None and req.longitude is not None:
         pt = Point(req.latitude, req.longitude, url_for("workorders.detail", work_order_id=wo.id), req.service_type.name)
         m = build_map(settings, points=[pt], center=(req.latitude, req.longitude), zoom=17, fit_points=False)
-        small_map = render_parts(m, current_app.extensions["fieldops.assets"].url)
+        small_map = render_map(m)
     return {
         "wo": wo,
         "req": req,
