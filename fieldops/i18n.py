@@ -252,5 +252,4 @@ def choose_language() -> Response:
         session["lang"] = code
         if current_user.is_authenticated and current_user.language != code:
             current_user.language = code
-            db.session.commit()
     return redirect(safe_next(request.form.get("next")) or "/")

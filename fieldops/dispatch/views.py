@@ -174,7 +174,6 @@ def create_work_order(request_id: int) -> Response:
         priority=_priority(request.form),
         instructions=request.form.get("instructions", ""),
     )
-    db.session.commit()
     who = wo.assignee.full_name if wo.assignee else (wo.crew.name if wo.crew else _("nobody"))
     message = _("Work order #%(id)s created for %(tracking)s, assigned to %(who)s.", id=wo.id, tracking=req.tracking_number, who=who)
     if request.form.get("from") == "triage":
@@ -236,7 +235,6 @@ def public_text(request_id: int) -> Response:
             # Keep what the supervisor typed, with the reason, instead of losing it to an error page.
             db.session.rollback()
             return render("dispatch/public_text.html", "public_text", status=422, error=str(exc), draft=text, **context)
-        db.session.commit()
         message = _("Public description saved.") if changed else _("The public description is unchanged.")
         if not is_htmx():
             flash(message, "success")
@@ -296,7 +294,6 @@ def merge(request_id: int) -> Response:
         keep_this = request.form.get("keep") == "this"
         duplicate, survivor = (other, req) if keep_this else (req, other)
         services.merge_requests(db.session, current_user, duplicate, survivor)
-        db.session.commit()
         message = _("%(dup)s merged into %(survivor)s as a duplicate.", dup=duplicate.tracking_number, survivor=survivor.tracking_number)
         return _htmx_redirect(url_for("dispatch.request_detail", request_id=survivor.id), message)
     return render(
@@ -331,7 +328,6 @@ def transfer(request_id: int) -> Response:
         plan = services.transfer_request(
             db.session, current_user, req, department=department, service_type=service_type, reason=request.form.get("reason", "")
         )
-        db.session.commit()
         message = _("%(tracking)s transferred to %(dept)s.", tracking=req.tracking_number, dept=department.name)
         return _htmx_redirect(url_for("dispatch.request_detail", request_id=req.id), message)
     department, service_type = _transfer_choice(request.args, req)
@@ -364,7 +360,6 @@ def reassign(work_order_id: int) -> Response:
     if expected is not None and expected != wo.version:
         raise Conflict(_("Work order #%(id)s changed since you opened the page; reload it and try again.", id=wo.id))
     workorders.reassign(db.session, current_user, wo, _crew(request.form), _assignee(request.form))
-    db.session.commit()
     who = wo.assignee.full_name if wo.assignee else (wo.crew.name if wo.crew else _("nobody"))
     message = _("Work order #%(id)s reassigned to %(who)s.", id=wo.id, who=who)
     flash(message, "success")

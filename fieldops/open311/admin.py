@@ -55,7 +55,6 @@ def issue() -> Response:
     except DomainError as exc:
         db.session.rollback()
         return _page(status=422, error=exc.message, form=form)
-    db.session.commit()
     # Rendered, not redirected: a flash message would carry the key through the (signed, not encrypted) cookie.
     return _page(new_key=plaintext, issued_name=key.name)
 
@@ -64,6 +63,5 @@ def issue() -> Response:
 @roles_required(Role.ADMIN)
 def revoke(key_id: int) -> Response:
     key = keys.revoke_key(db.session, current_user, key_id)
-    db.session.commit()
     flash(_("Key “%(name)s” (%(prefix)s…) is revoked; it stops working at once.", name=key.name, prefix=key.prefix), "success")
     return redirect(url_for("open311.admin.index"))

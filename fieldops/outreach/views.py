@@ -76,7 +76,6 @@ def events() -> Response:
             ends_at=_local_datetime(day, request.form.get("end", ""), _("end")),
             notes=request.form.get("notes", ""),
         )
-        db.session.commit()
         flash(_("Event “%(name)s” created.", name=event.name), "success")
         return redirect(url_for("outreach.event", event_id=event.id))
     now = utcnow()
@@ -133,11 +132,9 @@ def check_in(event_id: str) -> Response:
     ev = services.get_event(db.session, _event_id(event_id))
     if request.form.get("action") == "out":
         services.check_out(db.session, current_user, ev)
-        db.session.commit()
         flash(_("Checked out of “%(name)s”.", name=ev.name), "success")
         return redirect(url_for("outreach.event", event_id=ev.id))
     services.check_in(db.session, current_user, ev)
-    db.session.commit()
     flash(_("Checked in to “%(name)s”: requests you log now are recorded at this event.", name=ev.name), "success")
     return redirect(url_for("servicerequests.new"))
 
@@ -150,5 +147,4 @@ def residents(event_id: str) -> Response:
     except ValueError as exc:
         raise DomainError(_("The number of residents must be a whole number.")) from exc
     services.add_residents(db.session, current_user, ev, count)
-    db.session.commit()
     return redirect(url_for("outreach.event", event_id=ev.id))

@@ -121,11 +121,10 @@ def new() -> Response:
         else:
             kept.append(photo)
     if isinstance(outcome, intake.PossibleDuplicates):
-        db.session.commit()  # only the staged photos: the report waits for staff's answer
+        # Only the staged photos are stored (with this request's commit): the report waits for staff's answer.
         return _intake_page(types, checkin, typed=request.form, candidates=duplicates.for_viewer(current_user, outcome.candidates), kept=kept, refused=refused)
     if kept:
         photos.attach_photos(db.session, current_user, [p.id for p in kept], request_id=outcome.follow.id)
-    db.session.commit()
     args = {"refused": " ".join(refused)} if refused else {}
     if outcome.joined_existing:
         args["joined"] = "1"

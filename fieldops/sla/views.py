@@ -109,7 +109,9 @@ def _done(message: str, anchor: str = "") -> Response:
 @roles_required(Role.SUPERVISOR)
 def admin() -> Response:
     page = render("sla/admin.html", "body", **_context())
-    db.session.commit()  # the default calendar is made on first visit
+    # A GET that writes, so it commits itself (GETs never commit, fieldops/web/transaction.py): the default
+    # calendar is made on first visit, once.
+    db.session.commit()
     return page
 
 
@@ -124,7 +126,6 @@ def create_calendar() -> Response:
         work_end=_time("work_end", _("Closing time")),
         workdays=_workdays(),
     )
-    db.session.commit()
     return _done(_("Calendar “%(name)s” added.", name=cal.name), f"calendar-{cal.id}")
 
 
@@ -142,7 +143,6 @@ def update_calendar(calendar_id: int) -> Response:
         workdays=_workdays(),
     )
     result = _follow_calendar(cal, f"the working hours or days of {cal.name} changed")
-    db.session.commit()
     return _done(f"{_('Calendar “%(name)s” saved.', name=cal.name)} {_recomputed(result)}", f"calendar-{cal.id}")
 
 
@@ -152,7 +152,6 @@ def add_holiday(calendar_id: int) -> Response:
     cal = catalog.get_calendar(db.session, calendar_id)
     holiday = catalog.add_holiday(db.session, current_user, cal, day=_date("day"), name=request.form.get("name", ""))
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) added to {cal.name}")
-    db.session.commit()
     added = _("%(name)s (%(day)s) added to %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
     return _done(f"{added} {_recomputed(result)}", f"calendar-{cal.id}")
 
@@ -163,7 +162,6 @@ def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
     cal = catalog.get_calendar(db.session, calendar_id)
     holiday = catalog.remove_holiday(db.session, current_user, cal, holiday_id)
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) removed from {cal.name}")
-    db.session.commit()
     removed = _("%(name)s (%(day)s) removed from %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
     return _done(f"{removed} {_recomputed(result)}", f"calendar-{cal.id}")
 
@@ -180,7 +178,6 @@ def add_public_holidays(calendar_id: int) -> Response:
         raise DomainError(_("%(year)s does not look like a year.", year=year))
     added = services.add_public_holidays(db.session, cal, [year])
     result = _follow_calendar(cal, f"{len(added)} public holidays of {year} added to {cal.name}") if added else RecomputeResult(service_type_ids=())
-    db.session.commit()
     message = _("%(n)s public holidays of %(year)s added to %(cal)s.", n=len(added), year=year, cal=cal.name)
     return _done(f"{message} {_recomputed(result)}", f"calendar-{cal.id}")
 
@@ -205,7 +202,6 @@ def update_standard(service_type_id: int) -> Response:
     catalog.update_service_standard(db.session, current_user, st, unit=unit, value=value, calendar=calendar, on_transfer=rule)
     target = services.describe_target(st)
     result = recompute_open_due_times(db.session, current_user, service_type_ids=[st.id], reason=f"the {st.name} standard is now {target}", now=utcnow())
-    db.session.commit()
     saved = _("%(type)s: %(target)s; transfers %(rule)s the clock.", type=st.name, target=target, rule=_("restart") if rule == TransferClock.RESTART else _("continue"))
     return _done(f"{saved} {_recomputed(result)}", f"type-{st.id}")
 
@@ -220,7 +216,6 @@ def update_privacy(service_type_id: int) -> Response:
     # A checkbox: present means private. Its requests leave Open311, the exports and the status page's details.
     private = request.form.get("private") == "1"
     catalog.set_private(db.session, current_user, st, private)
-    db.session.commit()
     if private:
         message = _("%(type)s is private: its requests are no longer published.", type=st.name)
     else:

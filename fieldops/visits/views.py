@@ -255,7 +255,6 @@ def record_outcome(visit_id: int) -> Response:
         photo_ids=photo_ids,
         max_attempts=services.max_attempts(settings),
     )
-    db.session.commit()
     if result.follow_on is not None:
         flash(_("Visit recorded. Follow-on request %(tn)s opened.", tn=result.follow_on.tracking_number), "success")
     elif result.closed:
@@ -298,7 +297,6 @@ def add(request_id: int) -> Response:
     visit = services.add_visit(
         db.session, current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(request.form.get("assignee_id")), now=now
     )
-    db.session.commit()
     flash(_("Follow-up visit #%(id)s added.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 
@@ -308,7 +306,6 @@ def add(request_id: int) -> Response:
 def assign(visit_id: int) -> Response:
     visit = services.get_visit(db.session, current_user, visit_id)
     services.assign_visit(db.session, current_user, visit, _assignee(request.form.get("assignee_id")))
-    db.session.commit()
     flash(_("Follow-up visit #%(id)s assigned.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 
@@ -318,7 +315,6 @@ def assign(visit_id: int) -> Response:
 def cancel(visit_id: int) -> Response:
     visit = services.get_visit(db.session, current_user, visit_id)
     services.cancel_visit(db.session, current_user, visit, request.form.get("reason", ""))
-    db.session.commit()
     flash(_("Follow-up visit #%(id)s cancelled.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 

@@ -146,7 +146,6 @@ def change_status(work_order_id: int) -> Response:
         resolution=request.form.get("resolution", ""),
         reason=request.form.get("reason", ""),
     )
-    db.session.commit()
     message = f"Work order #{wo.id} is now {to.label.lower()}."
     if is_htmx():
         return render("workorders/detail.html", "job", flash_message=message, **_detail_context(wo))
@@ -175,7 +174,6 @@ def upload_photos(work_order_id: int) -> Response:
             added += 1
         except DomainError as exc:
             refused.append(f"{upload.filename}: {exc.message}")
-    db.session.commit()
     message = f"{added} {kind.value} photo{'s' if added != 1 else ''} added."
     if refused:
         message += " Not added — " + " ".join(refused)
