@@ -32,7 +32,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from fieldops import PACKAGE_DIR
-from fieldops.extensions import db
 from fieldops.web.access import public
 from fieldops.web.redirects import safe_next
 

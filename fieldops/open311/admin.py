@@ -12,6 +12,7 @@ from fieldops.accounts.models import Role
 from fieldops.errors import DomainError
 from fieldops.extensions import db
 from fieldops.open311 import keys
+from fieldops.web import validation
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import render
 
@@ -47,10 +48,8 @@ def index() -> Response:
 def issue() -> Response:
     form = {name: request.form.get(name, "") for name in ("name", "contact", "rate")}
     try:
-        try:
-            rate = int(form["rate"] or 60)
-        except ValueError:
-            raise DomainError(_("The rate limit must be a whole number of requests per minute.")) from None
+        rate = validation.whole_number(form["rate"], "rate", _("rate limit"))  # requests per minute
+        rate = 60 if rate is None else rate
         key, plaintext = keys.issue_key(db.session, current_user, name=form["name"], contact=form["contact"], rate_limit_per_minute=rate)
     except DomainError as exc:
         db.session.rollback()

@@ -27,6 +27,7 @@ from fieldops.maps.builder import Point, add_tooltip_layer, build_map, render_ma
 from fieldops.performance import charts
 from fieldops.performance import services as ps
 from fieldops.servicerequests.models import ServiceRequest
+from fieldops.web import validation
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import render
 
@@ -59,14 +60,8 @@ def _query(zone: ZoneInfo) -> ps.PerformanceQuery:
 
 
 def _bounded_int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise DomainError(_("%(name)s must be a whole number.", name=name)) from exc
-    return max(low, min(high, value))
+    value = validation.whole_number(request.args.get(name), name)
+    return default if value is None else max(low, min(high, value))
 
 
 def _hotspots(q: ps.PerformanceQuery, zone: ZoneInfo) -> ps.HotspotReport:

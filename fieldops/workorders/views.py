@@ -20,7 +20,7 @@ from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import is_htmx, render
-from fieldops.workorders import services
+from fieldops.workorders import forms, services
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus
 
 bp = Blueprint("workorders", __name__)
@@ -123,28 +123,13 @@ def detail(work_order_id: int) -> Response:
     return render("workorders/detail.html", "job", **_detail_context(wo))
 
 
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError as exc:
-        raise DomainError("The form's version field is not a number; reload the page.") from exc
-
-
 @bp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])
 def change_status(work_order_id: int) -> Response:
     wo = services.get_for_user(db.session, current_user, work_order_id)
-    try:
-        to = WorkOrderStatus(request.form.get("to", ""))
-    except ValueError as exc:
-        raise DomainError("Choose a status to move the work order to.") from exc
+    form = forms.status_form(request.form)
+    to = form.to
     services.change_status(
-        db.session,
-        current_user,
-        wo,
-        to,
-        expected_version=_int_or_none(request.form.get("version")),
-        resolution=request.form.get("resolution", ""),
-        reason=request.form.get("reason", ""),
+        db.session, current_user, wo, to, expected_version=form.version, resolution=form.resolution, reason=form.reason
     )
     message = f"Work order #{wo.id} is now {to.label.lower()}."
     if is_htmx():
@@ -156,10 +141,7 @@ def change_status(work_order_id: int) -> Response:
 @bp.route("/work-orders/<int:work_order_id>/photos", methods=["POST"])
 def upload_photos(work_order_id: int) -> Response:
     wo = services.get_for_user(db.session, current_user, work_order_id)
-    try:
-        kind = PhotoKind(request.form.get("kind", ""))
-    except ValueError as exc:
-        raise DomainError("Say whether these are “before” or “after” photos.") from exc
+    kind = forms.photo_kind(request.form)
     settings = get_settings()
     sent = form_photos(request.files.getlist("photos"), settings)
     if not sent.accepted and not sent.refused:
