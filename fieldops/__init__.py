@@ -115,6 +115,8 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
             return
         user_sessions.revoke(db.session, old)
         issued = start(db.session, user, remember_for=remaining, user_agent=old.user_agent, ip=old.ip)
+        # Committed now, not with the request (fieldops/web/transaction.py): the browser gets the new cookie whatever
+        # this request answers, so the new row must exist even if the page turns out to be a 404 or a refused form.
         db.session.commit()
         user_sessions.set_current(issued.row)
         flask_session["_user_id"] = issued.login_id
@@ -168,10 +170,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _register_web(app: Flask, settings: Settings) -> None:
-    from fieldops.web import assets, csp, errors, filters
+    from fieldops.web import assets, csp, errors, filters, transaction
     from fieldops.web.access import require_login
 
     app.before_request(require_login)
+    transaction.init_app(app)
     errors.register(app)
     filters.register(app, settings)
     manifest = assets.AssetManifest(PWA_DIR)

@@ -51,9 +51,10 @@ def login() -> Response | str:
         if user is not None:
             throttle.record_success(db.session, username=username, ip=ip)
             _sign_in(user, remember=bool(request.form.get("remember")))
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or home_for(user.role))
         wait = throttle.record_failure(db.session, throttle.Limits.from_settings(get_settings()), username=username, ip=ip, now=now)
+        # Committed here, not with the request (fieldops/web/transaction.py): the answer is a 401 or a 429, which
+        # rolls a request back, and a failure that is not counted would let anyone guess passwords forever.
         db.session.commit()
     if wait is None:
         error = _("That username and password do not match an active account.")
@@ -99,7 +100,6 @@ def _sign_out() -> None:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     _sign_out()
-    db.session.commit()
     flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -118,7 +118,6 @@ def revoke_session(session_id: int) -> Response:
     if row is user_sessions.current():
         return logout()
     user_sessions.revoke(db.session, row)
-    db.session.commit()
     flash(_("That device is signed out."), "info")
     return redirect(url_for("accounts.account"))
 
@@ -127,7 +126,6 @@ def revoke_session(session_id: int) -> Response:
 def sign_out_everywhere() -> Response:
     user_sessions.revoke_all(db.session, current_user)
     _sign_out()
-    db.session.commit()
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -147,7 +145,6 @@ def change_password() -> Response | tuple[str, int]:
         db.session.rollback()
         page = render_template("accounts/account.html", sessions=user_sessions.live(db.session, current_user), current=user_sessions.current(), error=exc.message)
         return page, 422
-    db.session.commit()
     flash(_("Password changed. You are signed out on every other device."), "info")
     return redirect(url_for("accounts.account"))
 

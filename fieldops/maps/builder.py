@@ -200,3 +200,14 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
         script=Markup(figure.script.render()),
         name=m.get_name(),
     )
+
+
+def render_map(m: folium.Map) -> MapParts:
+    """The map's pieces for a page of the running app: every view renders its map through this one call.
+
+    The asset URLs come from the app's manifest (fingerprinted names under /static), so no view needs to know it.
+    """
+    from flask import current_app
+
+    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+

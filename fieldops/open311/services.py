@@ -573,15 +573,11 @@ def _text(form: Mapping[str, Sequence[str]], name: str, limit: int) -> str:
 
 
 def _coordinate(form: Mapping[str, Sequence[str]], name: str) -> float | None:
-    raw = _text(form, name, 40)
+    # The shared number rule, naming the field as the client sent it (lat, long); the range is checked with both.
     try:
-        float(raw or 0)
-    except ValueError:
-        raise BadArgument(f"{name} must be a decimal number (WGS84).") from None
-    try:
-        return validation.finite_float(raw, name)
-    except DomainError:
-        raise BadArgument(f"{name} must be a finite number.") from None
+        return validation.finite_float(_text(form, name, 40), name, label=name)
+    except DomainError as exc:
+        raise BadArgument(exc.message) from None
 
 
 def _field(rule: Callable[..., str], *args: Any, **kwargs: Any) -> str:

@@ -82,20 +82,15 @@ def open311_view(view: Callable[..., Response]) -> Callable[..., Response]:
             _check_arguments(kwargs)
             return view(*args, **kwargs)
         except keys.RateLimited as exc:
-            db.session.rollback()
             return error_response(fmt, 429, exc.message, {"Retry-After": str(exc.retry_after)})
         except Busy as exc:
-            db.session.rollback()
             return error_response(fmt, 503, exc.message, {"Retry-After": str(exc.retry_after)})
         except (NotFound, Forbidden, TooLarge) as exc:
-            db.session.rollback()
             return error_response(fmt, exc.status_code, exc.message)
         except DomainError as exc:
-            db.session.rollback()
             # GeoReport has one code for every refused argument.
             return error_response(fmt, 400, exc.message)
         except HTTPException as exc:
-            db.session.rollback()
             status = exc.code or 400
             if status == 413:
                 message = f"The upload is too large; the limit is {get_settings().max_photo_mb:g} MB."
@@ -285,7 +280,6 @@ def request_create(fmt: str) -> Response:
         req.service_type.sla_hours,
     )
     tracking = req.tracking_number
-    db.session.commit()
     data = [{"service_request_id": tracking, "service_notice": notice, "account_id": None}]
     resp = _respond(fmt, data, root="service_requests", item="request")
     resp.headers["Location"] = url_for("open311.request_detail", service_request_id=tracking, fmt=fmt, _external=True)

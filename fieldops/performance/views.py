@@ -23,10 +23,11 @@ from fieldops.districts.services import city_bounds, districts_geojson
 from fieldops.errors import DomainError, NotFound
 from fieldops.exports.services import spreadsheet_text
 from fieldops.extensions import db
-from fieldops.maps.builder import Point, add_tooltip_layer, build_map, render_parts
+from fieldops.maps.builder import Point, add_tooltip_layer, build_map, render_map
 from fieldops.performance import charts
 from fieldops.performance import services as ps
 from fieldops.servicerequests.models import ServiceRequest
+from fieldops.web import validation
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import render
 
@@ -59,14 +60,8 @@ def _query(zone: ZoneInfo) -> ps.PerformanceQuery:
 
 
 def _bounded_int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise DomainError(_("%(name)s must be a whole number.", name=name)) from exc
-    return max(low, min(high, value))
+    value = validation.whole_number(request.args.get(name), name)
+    return default if value is None else max(low, min(high, value))
 
 
 def _hotspots(q: ps.PerformanceQuery, zone: ZoneInfo) -> ps.HotspotReport:
@@ -109,7 +104,7 @@ def _map(q: ps.PerformanceQuery, zone: ZoneInfo, hs: ps.HotspotReport) -> tuple[
     m = build_map(settings, points=pins, districts=_districts(), bounds=city_bounds(db.session))
     if hs.hotspots:
         add_tooltip_layer(m, hs.geojson(), name="Hotspots", field="label", style={"color": "#b3261e", "weight": 2, "fillColor": "#b3261e", "fillOpacity": 0.35})
-    return render_parts(m, current_app.extensions["fieldops.assets"].url), len(points), total
+    return render_map(m), len(points), total
 
 
 _DISTRICTS_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}

@@ -3,8 +3,6 @@ tracking number, the duplicate check, and the public status page residents reach
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import segno
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request, url_for
@@ -22,7 +20,7 @@ from fieldops.districts.services import city_bounds
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES, RESIDENT_LANGUAGES, current_language
-from fieldops.maps.builder import build_map, render_parts
+from fieldops.maps.builder import build_map, render_map
 from fieldops.outreach import duplicates, intake
 from fieldops.outreach.models import EventCheckin
 from fieldops.outreach.public import public_status
@@ -31,30 +29,16 @@ from fieldops.outreach.views import checkin_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.uploads import form_photos
+from fieldops.servicerequests import forms
 from fieldops.servicerequests.models import Channel
 from fieldops.web.access import public
+from fieldops.web import validation
 from fieldops.web.htmx import render
+from fieldops.web.validation import FieldError
 
 bp = Blueprint("servicerequests", __name__)
 
-# Form fields carrying answers to a type's questions: attr.<service type code>.<attribute code>.
-ATTR_PREFIX = "attr."
 STREET_ZOOM = 16
-
-
-def _float(name: str, source: Mapping[str, str] | None = None) -> float | None:
-    value = (source if source is not None else request.form).get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise DomainError(_("The %(name)s is not a number.", name=name)) from exc
-
-
-def _raw_answers(code: str) -> dict[str, list[str]]:
-    prefix = f"{ATTR_PREFIX}{code}."
-    return {key[len(prefix) :]: request.form.getlist(key) for key in request.form if key.startswith(prefix)}
 
 
 def _channel() -> Channel:
@@ -81,33 +65,25 @@ def new() -> Response:
         return _intake_page(types, checkin)
     # The page normally saves through the offline outbox, which asks the duplicate question in the browser;
     # this is the path without JavaScript, where the server asks it.
-    code = request.form.get("service_type", "")
-    service_type = next((t for t in types if t.code == code), None)
+    form = forms.intake_form(request.form)
+    service_type = next((t for t in types if t.code == form.service_type_code), None)
     if service_type is None:
         raise DomainError(_("Choose what the request is about."))
-    latitude, longitude = _point()
     outcome = intake.log_unless_duplicate(
         db.session,
         current_user,
         service_type=service_type,
         channel=_channel(),
-        confirmed_new=bool(_chosen("not_duplicate")),
+        confirmed_new=form.confirmed_new,
         event=checkin.event if checkin is not None else None,
-        attributes=_raw_answers(code),
-        duplicate_of=_chosen("duplicate_of"),
-        description_language=request.form.get("description_language", ""),
-        description=request.form.get("description", ""),
-        latitude=latitude,
-        longitude=longitude,
-        address=request.form.get("address", ""),
-        resident_name=request.form.get("resident_name", ""),
-        resident_phone=request.form.get("resident_phone", ""),
-        resident_email=request.form.get("resident_email", ""),
-        resident_language=request.form.get("resident_language", "en"),
-        contact_consent=bool(request.form.get("contact_consent")),
+        attributes=form.attributes,
+        duplicate_of=form.duplicate_of,
+        latitude=form.latitude,
+        longitude=form.longitude,
+        **form.report,
     )
     # Photos chosen before the duplicate question were staged then; the browser cannot send them again.
-    kept = intake.kept_photos(db.session, current_user, request.form.getlist("staged_photo"))
+    kept = intake.kept_photos(db.session, current_user, form.staged_photo_ids)
     # Each photo stands alone: a bad or oversized file is named, the request and the good photos are kept.
     sent = form_photos(request.files.getlist("photos"), settings)
     refused = list(sent.refused)
@@ -121,34 +97,14 @@ def new() -> Response:
         else:
             kept.append(photo)
     if isinstance(outcome, intake.PossibleDuplicates):
-        db.session.commit()  # only the staged photos: the report waits for staff's answer
+        # Only the staged photos are stored (with this request's commit): the report waits for staff's answer.
         return _intake_page(types, checkin, typed=request.form, candidates=duplicates.for_viewer(current_user, outcome.candidates), kept=kept, refused=refused)
     if kept:
         photos.attach_photos(db.session, current_user, [p.id for p in kept], request_id=outcome.follow.id)
-    db.session.commit()
     args = {"refused": " ".join(refused)} if refused else {}
     if outcome.joined_existing:
         args["joined"] = "1"
     return redirect(url_for("servicerequests.receipt", tracking=outcome.follow.tracking_number, **args))
-
-
-def _chosen(name: str) -> str:
-    """The last value of a field given more than once (the hidden input, then the button that was pressed)."""
-    return next((v.strip() for v in reversed(request.form.getlist(name)) if v.strip()), "")
-
-
-def _point() -> tuple[float | None, float | None]:
-    """The report's point: the map picker's hidden fields, or the coordinates typed where there is no map."""
-    typed = request.form.get("coordinates", "").strip()
-    if not typed:
-        return _float("latitude"), _float("longitude")
-    parts = typed.replace(",", " ").split()
-    try:
-        if len(parts) != 2:
-            raise ValueError(typed)
-        return float(parts[0]), float(parts[1])
-    except ValueError as exc:
-        raise DomainError(_("Type the coordinates as two numbers, latitude then longitude.")) from exc
 
 
 def _intake_page(
@@ -175,7 +131,7 @@ def _intake_page(
     else:
         # Open on the whole city (its districts), so a tap anywhere in town is one gesture away.
         m = build_map(settings, bounds=city_bounds(db.session))
-    parts = render_parts(m, current_app.extensions["fieldops.assets"].url)
+    parts = render_map(m)
     return render(
         "servicerequests/new.html",
         types=types,
@@ -186,7 +142,7 @@ def _intake_page(
         checkin=checkin,
         checkin_json=checkin_json(checkin),
         status_url_template=url_for("servicerequests.status", tracking="XXXX-XXXX", _external=True),
-        attr_prefix=ATTR_PREFIX,
+        attr_prefix=forms.ATTR_PREFIX,
         typed=typed,
         point=point,
         candidates=candidates or [],
@@ -199,10 +155,9 @@ def _intake_page(
 def _typed_point(typed: MultiDict[str, str]) -> tuple[float, float] | None:
     """The map picker's point from a form shown again, if it is one."""
     try:
-        lat, lon = float(typed.get("latitude", "")), float(typed.get("longitude", ""))
-    except ValueError:
+        return validation.point(typed.get("latitude"), typed.get("longitude"))
+    except FieldError:
         return None
-    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
 @bp.route("/requests/<tracking>/receipt")
@@ -228,9 +183,10 @@ def duplicate_candidates() -> Response:
     service_type = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == code))
     if service_type is None:
         raise NotFound(_("Unknown service type."))
-    lat, lon = _float("latitude", request.args), _float("longitude", request.args)
-    if lat is None or lon is None:
+    point = validation.point(request.args.get("latitude"), request.args.get("longitude"))
+    if point is None:
         raise DomainError(_("Give a latitude and a longitude."))
+    lat, lon = point
     found = duplicates.for_viewer(current_user, duplicates.find_duplicates(db.session, service_type, lat, lon))
     resp = current_app.response_class(
         current_app.json.dumps(

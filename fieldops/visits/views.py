@@ -22,13 +22,13 @@ from fieldops.db import utcnow
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES
-from fieldops.maps.builder import build_map, render_parts, script_json
+from fieldops.maps.builder import build_map, render_map, script_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
 from fieldops.servicerequests.models import ServiceRequest
-from fieldops.visits import routing, services
-from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitStatus
+from fieldops.visits import forms, routing, services
+from fieldops.visits.models import FollowUpVisit, VisitStatus
 from fieldops.web.redirects import safe_next
 from fieldops.web.access import roles_required
 from fieldops.web import validation
@@ -81,19 +81,6 @@ def request_url(request_id: int) -> str | None:
     return None
 
 
-def _start_point() -> tuple[float, float] | None:
-    raw = request.args.get("from", "").strip()
-    if not raw:
-        return None
-    try:
-        lat, lon = (float(v) for v in raw.split(","))
-    except ValueError as exc:
-        raise DomainError(_("The start point must be “latitude,longitude”.")) from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise DomainError(_("The start point must be “latitude,longitude”."))
-    return lat, lon
-
-
 class VisitRoute(MacroElement):  # type: ignore[misc]
     """Numbered stops joined by the suggested route, drawn in the browser by pwa/js/visits.js."""
 
@@ -134,7 +121,7 @@ def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) 
         for v in located
     ]
     VisitRoute(stops, start).add_to(m)
-    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+    return render_map(m)
 
 
 @bp.route("/visits")
@@ -142,7 +129,7 @@ def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) 
 def my_visits() -> Response:
     now = utcnow()
     everyone = request.args.get("scope") == "all" and policies.can_manage_visits(current_user)
-    start = _start_point()
+    start = forms.start_point(request.args)
     tomorrow = services.end_of_local_day(now, _zone())
     due = services.my_visits(db.session, current_user, due_before=tomorrow, everyone=everyone)
     located = [v for v in due if v.request.latitude is not None and v.request.longitude is not None]
@@ -175,7 +162,7 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
             [{"n": 1, "lat": req.latitude, "lon": req.longitude, "url": url_for("visits.detail", visit_id=visit.id), "label": req.address or req.service_type.name, "cls": ""}],
             None,
         ).add_to(m)
-        small_map = render_parts(m, current_app.extensions["fieldops.assets"].url)
+        small_map = render_map(m)
     job = visit.work_order
     parent_visit = services.visit_of_follow_on(db.session, req) if req.parent_id else None
     return {
@@ -206,30 +193,13 @@ def detail(visit_id: int) -> Response:
     return render("visits/detail.html", **_detail_context(visit))
 
 
-def _int(value: str | None, what: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise DomainError(_("The %(what)s is not a number.", what=what)) from exc
-
-
 @bp.route("/visits/<int:visit_id>/outcome", methods=["POST"])
 @roles_required(Role.OUTREACH, Role.SUPERVISOR)
 def record_outcome(visit_id: int) -> Response:
     # The page saves through the offline outbox ("visit" sync action); this is the path without JavaScript.
     settings = get_settings()
     visit = services.get_visit(db.session, current_user, visit_id)
-    try:
-        outcome = VisitOutcome(request.form.get("outcome", ""))
-    except ValueError as exc:
-        raise DomainError(_("Say whether the resident was reached or not home.")) from exc
-    resolved_raw = request.form.get("resolved") or None
-    try:
-        resolved = Resolution(resolved_raw) if resolved_raw else None
-    except ValueError as exc:
-        raise DomainError(_("“Is it fixed?” is answered yes, partly or no.")) from exc
+    form = forms.outcome_form(request.form)
     # Each photo stands alone: a refused one is named, the visit and the other photos are kept.
     sent = form_photos(request.files.getlist("photos"), settings)
     photo_ids, refused = [], list(sent.refused)
@@ -246,16 +216,15 @@ def record_outcome(visit_id: int) -> Response:
         db.session,
         current_user,
         visit,
-        outcome=outcome,
+        outcome=form.outcome,
         zone=_zone(),
-        resolved=resolved,
-        satisfaction=_int(request.form.get("satisfaction"), _("satisfaction")),
-        comments=request.form.get("comments", ""),
-        language=request.form.get("language", "en"),
+        resolved=form.resolved,
+        satisfaction=form.satisfaction,
+        comments=form.comments,
+        language=form.language,
         photo_ids=photo_ids,
         max_attempts=services.max_attempts(settings),
     )
-    db.session.commit()
     if result.follow_on is not None:
         flash(_("Visit recorded. Follow-on request %(tn)s opened.", tn=result.follow_on.tracking_number), "success")
     elif result.closed:
@@ -267,8 +236,7 @@ def record_outcome(visit_id: int) -> Response:
     return redirect(url_for("visits.detail", visit_id=visit.id))
 
 
-def _assignee(raw: str | None) -> User | None:
-    user_id = _int(raw, _("person"))
+def _assignee(user_id: int | None) -> User | None:
     if user_id is None:
         return None
     user = db.session.get(User, user_id)
@@ -296,9 +264,8 @@ def add(request_id: int) -> Response:
     now = utcnow()
     due_at = _local_date(request.form.get("due_on"))
     visit = services.add_visit(
-        db.session, current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(request.form.get("assignee_id")), now=now
+        db.session, current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(forms.assignee_id(request.form)), now=now
     )
-    db.session.commit()
     flash(_("Follow-up visit #%(id)s added.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 
@@ -307,8 +274,7 @@ def add(request_id: int) -> Response:
 @roles_required(Role.SUPERVISOR)
 def assign(visit_id: int) -> Response:
     visit = services.get_visit(db.session, current_user, visit_id)
-    services.assign_visit(db.session, current_user, visit, _assignee(request.form.get("assignee_id")))
-    db.session.commit()
+    services.assign_visit(db.session, current_user, visit, _assignee(forms.assignee_id(request.form)))
     flash(_("Follow-up visit #%(id)s assigned.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 
@@ -318,7 +284,6 @@ def assign(visit_id: int) -> Response:
 def cancel(visit_id: int) -> Response:
     visit = services.get_visit(db.session, current_user, visit_id)
     services.cancel_visit(db.session, current_user, visit, request.form.get("reason", ""))
-    db.session.commit()
     flash(_("Follow-up visit #%(id)s cancelled.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 

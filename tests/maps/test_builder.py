@@ -52,3 +52,16 @@ def test_an_unvendored_folium_plugin_fails_loudly(settings: Settings) -> None:
 def test_a_map_without_points_can_open_on_the_city_bounds(settings: Settings) -> None:
     parts = render_parts(build_map(settings, bounds=(-71.13, 42.37, -71.07, 42.42)), _asset_url)
     assert "fitBounds" in parts.script and "42.42" in parts.script
+
+
+def test_a_view_renders_its_map_with_the_apps_fingerprinted_assets(settings: Settings) -> None:
+    from fieldops import create_app
+    from fieldops.maps.builder import render_map
+
+    app = create_app(settings)
+    with app.test_request_context("/"):
+        parts = render_map(build_map(settings, points=[Point(42.38, -71.1, "/w/1", "job")]))
+    manifest = app.extensions["fieldops.assets"]
+    assert f'src="{manifest.url("vendor/leaflet/leaflet.js")}"' in parts.head
+    assert f'src="{manifest.url("js/map-markers.js")}"' in parts.head
+    assert "nonce=" in parts.head
