@@ -25,7 +25,7 @@ function metres(lat0, lon0, lat, lon) {
   return Math.sqrt(x * x + y * y);
 }
 
-var form, prefix, checkTimer = null, lastResident = null, descriptionTouched = false;
+var form, checkTimer = null, lastResident = null, descriptionTouched = false;
 
 // ------------------------------------------------------------------ service types and their questions
 function typeCode() { return form.elements.service_type.value; }
@@ -243,7 +243,6 @@ async function nextResident(sameResident) {
 function init() {
   form = document.getElementById("request-form");
   if (!form) return;
-  prefix = form.dataset.attrPrefix || "attr.";
   var server = null;
   try { server = JSON.parse(form.dataset.checkin || "null"); } catch (e) { server = null; }
   checkin.reconcile(server);
