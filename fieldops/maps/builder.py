@@ -63,6 +63,21 @@ def script_json(data: Any) -> Markup:
     return Markup(htmlsafe_json_dumps(data, dumps=json.dumps, separators=(",", ":"), ensure_ascii=False))
 
 
+# The one bridge from folium's inline map scripts (classic scripts, run while the page parses) to the page's ES
+# modules (run after it is parsed): a DOM event on the map's container, sent once the modules are there
+# (DOMContentLoaded; at once for a fragment htmx swaps in later). pwa/js/map-markers.js listens for
+# "fieldops:cluster", pwa/js/visits.js for "fieldops:route"; detail is {map, data}.
+_MAP_EVENT_JS = """(function (map, data) {{
+  function send() {{ map.getContainer().dispatchEvent(new CustomEvent({event}, {{ bubbles: true, detail: {{ map: map, data: data }} }})); }}
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", send); else send();
+}})({map}, {data});"""
+
+
+def map_event_script(event: str, map_name: str, data: Markup) -> Markup:
+    """The inline script that hands map_name and data (script_json) to the module listening for event."""
+    return Markup(_MAP_EVENT_JS.format(event=json.dumps(event), map=map_name, data=data))
+
+
 class PointCluster(MacroElement):  # type: ignore[misc]
     """Clustered markers from compact column arrays: one JSON blob, not one Python object per marker.
 
@@ -73,7 +88,7 @@ class PointCluster(MacroElement):  # type: ignore[misc]
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = fieldopsMarkers.cluster({{ this._parent.get_name() }}, {{ this.payload }}, {{ this.fit|tojson }});
+            {{ this.script_for(this._parent.get_name()) }}
         {% endmacro %}
         """
     )
@@ -88,10 +103,13 @@ class PointCluster(MacroElement):  # type: ignore[misc]
             "label": [p.label for p in points],
             "cls": [p.css_class for p in points],
         }
-        self.payload = script_json(columns)
         self.fit = fit and len(points) > 0
+        self.payload = script_json({"cols": columns, "fit": self.fit})
         self.default_js = [("markerclusterjs", "")]
         self.default_css = [("markerclustercss", ""), ("markerclusterdefaultcss", "")]
+
+    def script_for(self, map_name: str) -> Markup:
+        return map_event_script("fieldops:cluster", map_name, self.payload)
 
     def render(self, **kwargs: Any) -> None:
         figure = self.get_root()
@@ -193,7 +211,7 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
         elif isinstance(child, Element) and name == m.get_name():
             # The map div's own size rules and Leaflet's L_NO_TOUCH flags.
             head.append(child.render().replace("<style>", f"<style{attr}>").replace("<script>", f"<script{attr}>"))
-    head.append(f'<script src="{asset_url(MARKER_SCRIPT)}"></script>')
+    head.append(f'<script type="module" src="{asset_url(MARKER_SCRIPT)}"></script>')
     return MapParts(
         head=Markup("\n".join(head)),
         html=Markup(figure.html.render()),

@@ -12,6 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from markupsafe import Markup
 from folium.template import Template
 from werkzeug.wrappers import Response
 
@@ -22,7 +23,7 @@ from fieldops.db import utcnow
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES
-from fieldops.maps.builder import build_map, render_map, script_json
+from fieldops.maps.builder import build_map, map_event_script, render_map, script_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
@@ -87,7 +88,7 @@ class VisitRoute(MacroElement):  # type: ignore[misc]
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = fieldopsVisits.route({{ this._parent.get_name() }}, {{ this.payload }});
+            {{ this.script_for(this._parent.get_name()) }}
         {% endmacro %}
         """
     )
@@ -97,6 +98,9 @@ class VisitRoute(MacroElement):  # type: ignore[misc]
         self._name = "VisitRoute"
         data = {"stops": stops, "start": list(start) if start else None}
         self.payload = script_json(data)
+
+    def script_for(self, map_name: str) -> Markup:
+        return map_event_script("fieldops:route", map_name, self.payload)
 
 
 def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) -> Any:

@@ -31,7 +31,7 @@ def test_thousands_of_points_are_one_json_payload(settings: Settings) -> None:
     parts = render_parts(build_map(settings, points=points), _asset_url)
     # No per-marker L.marker() calls in the server output: the browser builds them from columns.
     assert parts.script.count("L.marker(") == 0
-    assert parts.script.count("fieldopsMarkers.cluster(") == 1
+    assert parts.script.count('"fieldops:cluster"') == 1
     assert "/w/4999" in parts.script
 
 
