@@ -422,7 +422,7 @@ def _file_conflict(
         work_order_id=wo.id,
         actor=user,
         verb=Verb.SYNC_CONFLICT,
-        summary=reason,
+        params={"reason": reason},
         detail={"conflict_id": conflict.id, "kind": action.kind, "fields": action.fields, "photos": len(attached)},
         source_key=key,
     )
@@ -440,7 +440,7 @@ def add_note(session: Session, user: User, wo: WorkOrder, text: str, *, source_k
         work_order_id=wo.id,
         actor=user,
         verb=Verb.NOTE,
-        summary=text,
+        params={"text": text},
         source_key=source_key,
     )
     session.flush()
@@ -566,7 +566,7 @@ def resolve_conflict(session: Session, user: User, conflict_id: int, note: str) 
         work_order_id=conflict.work_order_id,
         actor=user,
         verb=Verb.SYNC_RESOLVED,
-        summary=f"Sync conflict resolved: {conflict.resolution_note}",
+        params={"note": conflict.resolution_note},
         detail={"conflict_id": conflict.id},
     )
     session.flush()

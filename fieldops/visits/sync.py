@@ -199,7 +199,7 @@ def _file_conflict(
         work_order_id=visit.work_order_id,
         actor=user,
         verb=Verb.SYNC_CONFLICT,
-        summary=reason,
+        params={"reason": reason},
         detail={"conflict_id": conflict_id, "kind": "visit", "visit_id": visit.id, "fields": (body or {}).get("fields"), "photos": n},
         source_key=key,
     )
