@@ -70,9 +70,10 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
     install_append_only_guard()
-    from fieldops import i18n
+    from fieldops import activity, i18n
 
     i18n.init_app(app)
+    activity.init_app(app)  # the history_line filter
 
     from fieldops.accounts import sessions as user_sessions
 

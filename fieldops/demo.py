@@ -252,7 +252,7 @@ def _complete(
         work_order_id=wo.id,
         actor=user,
         verb=Verb.STATUS_COMPLETED,
-        summary=f"Assigned → Completed: {wo.resolution}",
+        params={"from_status": WorkOrderStatus.ASSIGNED.label, "to_status": WorkOrderStatus.COMPLETED.label, "resolution": wo.resolution},
         detail={"from": "assigned", "to": "completed", "demo": True},
         at=done,
     )

@@ -361,7 +361,7 @@ def assign_request(
     return wo
 
 
-def _cancel(session: Session, actor: User, wo: WorkOrder, reason: str, now: dt.datetime) -> None:
+def _cancel(session: Session, actor: User, wo: WorkOrder, reason: str, params: dict[str, str], now: dt.datetime) -> None:
     # Not through change_status: closing the request when its last job ends is for completions, not
     # for a hand-over or a merge.
     previous = wo.status
@@ -373,7 +373,7 @@ def _cancel(session: Session, actor: User, wo: WorkOrder, reason: str, now: dt.d
         work_order_id=wo.id,
         actor=actor,
         verb=Verb.STATUS_CANCELLED,
-        summary=f"{previous.label} → {WorkOrderStatus.CANCELLED.label}: {reason}",
+        params={"from_status": previous.label, "to_status": WorkOrderStatus.CANCELLED.label, **params},
         detail={"from": previous.value, "to": WorkOrderStatus.CANCELLED.value, "reason": reason},
         at=now,
     )
@@ -397,7 +397,7 @@ def merge_requests(session: Session, actor: User, duplicate: ServiceRequest, sur
     reason = f"Duplicate of {survivor.tracking_number}"
     for wo in duplicate.work_orders:
         if wo.status.is_open:
-            _cancel(session, actor, wo, f"request merged into {survivor.tracking_number}", now)
+            _cancel(session, actor, wo, f"request merged into {survivor.tracking_number}", {"survivor": survivor.tracking_number}, now)
     close_as_duplicate(
         session,
         actor,
@@ -405,7 +405,8 @@ def merge_requests(session: Session, actor: User, duplicate: ServiceRequest, sur
         survivor,
         at=now,
         reason=reason,
-        survivor_summary=f"{duplicate.tracking_number} merged into this request as a duplicate",
+        reason_params={"survivor": survivor.tracking_number},
+        survivor_params={"duplicate": duplicate.tracking_number},
     )
     session.flush()
     return survivor
@@ -455,7 +456,7 @@ def transfer_request(
         if not wo.status.is_open:
             continue
         if _job_department_id(wo, old_department_id) != department.id:
-            _cancel(session, actor, wo, f"transferred to {department.name}: {reason}", now)
+            _cancel(session, actor, wo, f"transferred to {department.name}: {reason}", {"department": department.name, "reason": reason}, now)
             cancelled.append(wo.id)
         else:
             wo.due_at = plan.due_at
@@ -466,13 +467,19 @@ def transfer_request(
     req.updated_at = now
     due_local = local_text(plan.due_at)
     clock = "the SLA clock continues" if plan.rule.value == "continue" else "the SLA clock restarts"
-    what = department.name if new_type.id == old_type.id else f"{department.name} as {new_type.name}"
     activity.record(
         session,
         request_id=req.id,
         actor=actor,
         verb=Verb.REQUEST_TRANSFERRED,
-        summary=f"Transferred from {old_department.name if old_department else '—'} to {what}: {reason}. Because {clock}, it is due {due_local}.",
+        params={
+            "from_department": old_department.name if old_department else "—",
+            "department": department.name,
+            **({} if new_type.id == old_type.id else {"service": new_type.name}),
+            "reason": reason,
+            "clock": clock,
+            "due": due_local,
+        },
         detail={
             "from_department_id": old_department_id,
             "to_department_id": department.id,

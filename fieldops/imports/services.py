@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import User
 from fieldops.activity.models import Activity
+from fieldops.activity.services import summary_fields
 from fieldops.activity.verbs import Verb
 from fieldops.catalog.models import Department, ServiceType
 from fieldops.db import utcnow
@@ -673,9 +674,7 @@ class _Writer:
                 {
                     "request_id": request_id,
                     "actor_id": self.actor_id,
-                    "verb": Verb.REQUEST_IMPORTED.value,
-                    "summary": f"Imported from {self.source}, row {p.row}",
-                    "detail_json": json.dumps(detail, sort_keys=True),
+                    **summary_fields(Verb.REQUEST_IMPORTED, {"file": self.source, "row": p.row}, detail),
                     "created_at": self.now,
                 }
             )

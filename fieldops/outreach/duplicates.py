@@ -191,8 +191,8 @@ def join_as_duplicate(
         target,
         at=at or utcnow(),
         reason=DUPLICATE_REASON.format(tracking=target.tracking_number),
-        survivor_summary=f"Another report of this problem was added ({report.tracking_number})"
-        + (f" at the outreach event “{report.event.name}”" if report.event is not None else ""),
+        reason_params={"request": target.tracking_number},
+        survivor_params={"report": report.tracking_number, **({"event": report.event.name} if report.event is not None else {})},
         detail={"event_id": report.event_id},
         source_key=source_key,
     )

@@ -22,7 +22,6 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from fieldops.accounts.models import Role, User
 from fieldops.activity.models import Activity
+from fieldops.activity.services import summary_fields
 from fieldops.activity.verbs import Verb
 from fieldops.catalog.models import BusinessCalendar, ServiceType, SlaUnit
 from fieldops.db import utcnow
@@ -134,9 +134,13 @@ def recompute_open_due_times(
                     "request_id": row.id,
                     "work_order_id": None,
                     "actor_id": actor_id,
-                    "verb": VERB,
-                    "summary": f"Due time changed from {local_text(row.due_at, zone) if row.due_at else 'none'} to {local_text(due, zone)}: {why}.",
-                    "detail_json": json.dumps(
+                    **summary_fields(
+                        Verb.SLA_RECOMPUTED,
+                        {
+                            "old_due": local_text(row.due_at, zone) if row.due_at else "none",
+                            "new_due": local_text(due, zone),
+                            **({"reason": reason.strip()} if reason.strip() else {}),
+                        },
                         {
                             "old_due_at": row.due_at.isoformat() if row.due_at else None,
                             "new_due_at": due.isoformat(),
@@ -145,7 +149,6 @@ def recompute_open_due_times(
                             "reason": why,
                             "work_order_ids": [j.id for j in jobs],
                         },
-                        sort_keys=True,
                     ),
                     "source_key": None,
                     "created_at": now,

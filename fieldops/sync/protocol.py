@@ -300,7 +300,7 @@ def file_conflict(
         work_order_id=work_order_id,
         actor=ctx.user,
         verb=Verb.SYNC_CONFLICT,
-        summary=reason,
+        params={"reason": reason},
         detail={"conflict_id": conflict_id, "kind": action.kind, **(detail or {}), "fields": action.fields, "photos": photos},
         source_key=ctx.key,
     )

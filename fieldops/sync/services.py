@@ -60,7 +60,7 @@ def resolve_conflict(session: Session, user: User, conflict_id: int, note: str) 
         work_order_id=conflict.work_order_id,
         actor=user,
         verb=Verb.SYNC_RESOLVED,
-        summary=f"Sync conflict resolved: {conflict.resolution_note}",
+        params={"note": conflict.resolution_note},
         detail={"conflict_id": conflict.id},
     )
     session.flush()

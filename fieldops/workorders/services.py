@@ -126,18 +126,18 @@ def change_status(
     wo.status = to
     wo.updated_at = now
     _close_request_if_done(session, wo.request, now)
-    summary = f"{previous.label} → {to.label}"
+    params = {"from_status": previous.label, "to_status": to.label}
     if to == S.COMPLETED:
-        summary += f": {resolution}"
+        params["resolution"] = resolution
     elif to == S.UNABLE:
-        summary += f": {reason}"
+        params["reason"] = reason
     activity.record(
         session,
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=user,
         verb=Verb(f"status:{to.value}"),
-        summary=summary,
+        params=params,
         detail={"from": previous.value, "to": to.value},
         source_key=source_key,
     )
@@ -201,14 +201,14 @@ def create_work_order(
     )
     session.add(wo)
     session.flush()
-    who = assignee.full_name if assignee else (wo.crew.name if wo.crew else "nobody yet")
+    who = assignee.full_name if assignee else (wo.crew.name if wo.crew else None)
     activity.record(
         session,
         request_id=req.id,
         work_order_id=wo.id,
         actor=actor,
         verb=Verb.WORKORDER_CREATED,
-        summary=f"Work order #{wo.id} created, assigned to {who}",
+        params={"work_order": wo.id, **({"holder": who} if who else {})},
         detail={"crew_id": wo.crew_id, "assignee_id": assignee.id if assignee else None},
         at=at,
     )
@@ -276,16 +276,16 @@ def reassign(
     # The new holder has not set out yet; an unassigned job waits as new.
     wo.status = S.NEW if crew is None and assignee is None else S.ASSIGNED
     wo.updated_at = now
-    summary = f"Reassigned from {before} to {_holder(wo)}"
+    params = {"before": before, "after": _holder(wo)}
     if wo.status != previous:
-        summary += f" ({previous.label} → {wo.status.label})"
+        params |= {"from_status": previous.label, "to_status": wo.status.label}
     activity.record(
         session,
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=actor,
         verb=Verb.WORKORDER_REASSIGNED,
-        summary=summary,
+        params=params,
         # crew_id/assignee_id name the new holder: the sync conflict check reads them (workorders/sync.py _entitled).
         detail={
             "crew_id": new_crew_id,

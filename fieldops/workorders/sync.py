@@ -104,7 +104,7 @@ def add_note(session: Session, user: User, wo: WorkOrder, text: str, *, source_k
         work_order_id=wo.id,
         actor=user,
         verb=Verb.NOTE,
-        summary=text,
+        params={"text": text},
         source_key=source_key,
     )
     session.flush()
