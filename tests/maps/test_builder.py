@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from fieldops.maps.builder import Point, UnvendoredAsset, build_map, render_parts
+from fieldops.maps.builder import Point, UnvendoredAsset, build_map, render_parts, script_json
 from fieldops.settings import Settings
 
 
@@ -52,3 +52,11 @@ def test_an_unvendored_folium_plugin_fails_loudly(settings: Settings) -> None:
 def test_a_map_without_points_can_open_on_the_city_bounds(settings: Settings) -> None:
     parts = render_parts(build_map(settings, bounds=(-71.13, 42.37, -71.07, 42.42)), _asset_url)
     assert "fitBounds" in parts.script and "42.42" in parts.script
+
+
+@pytest.mark.parametrize("label", ["{{ 7*7 }} {{ this.__class__ }}", "{% if", "{# open comment", "}} {%- raw %}"])
+def test_labels_are_never_read_as_template_code(settings: Settings, label: str) -> None:
+    # folium compiles an element's rendered script as a Jinja template; the points' payload must skip that.
+    parts = render_parts(build_map(settings, points=[Point(42.38, -71.1, "/w/1", label)]), _asset_url)
+    assert script_json([label])[1:-1] in parts.script
+    assert "branca.element" not in parts.script
