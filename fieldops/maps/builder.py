@@ -75,7 +75,20 @@ class LiteralScript(Element):  # type: ignore[misc]
         return self.text
 
 
-class PointCluster(MacroElement):  # type: ignore[misc]
+class DataScript(MacroElement):  # type: ignore[misc]
+    """An element whose `script` macro writes data (residents' words, thousands of points) into the page.
+
+    MacroElement.render wraps the rendered script in Element(text), which compiles that text as a Jinja
+    template: "{{ ... }}" in a label would run as template code and "{% if" would fail the page, and lexing a
+    10,000-point payload took ~0.4 s (bench/map_bench.py). Here the script goes into the page as it is.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        figure.script.add_child(LiteralScript(self._template.module.script(self, kwargs)), name=self.get_name())
+
+
+class PointCluster(DataScript):
     """Clustered markers from compact column arrays: one JSON blob, not one Python object per marker.
 
     The browser builds each marker (see pwa/js/map-markers.js), so thousands of points cost
@@ -111,10 +124,7 @@ class PointCluster(MacroElement):  # type: ignore[misc]
             figure.header.add_child(JavascriptLink(""), name=name)
         for name, _ in self.default_css:
             figure.header.add_child(CssLink(""), name=name)
-        # Not MacroElement.render: it wraps the rendered script in Element(text), which compiles that text as a
-        # Jinja template. Labels carry residents' words, so "{{ ... }}" in one would run as template code and
-        # "{% if" would fail the page; and lexing a 10,000-point payload took ~0.4 s (bench/map_bench.py).
-        figure.script.add_child(LiteralScript(self._template.module.script(self, kwargs)), name=self.get_name())
+        super().render(**kwargs)
 
 
 def build_map(

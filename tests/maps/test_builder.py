@@ -60,3 +60,12 @@ def test_labels_are_never_read_as_template_code(settings: Settings, label: str) 
     parts = render_parts(build_map(settings, points=[Point(42.38, -71.1, "/w/1", label)]), _asset_url)
     assert script_json([label])[1:-1] in parts.script
     assert "branca.element" not in parts.script
+
+
+def test_route_stops_are_never_read_as_template_code(settings: Settings) -> None:
+    from fieldops.visits.views import VisitRoute
+
+    m = build_map(settings)
+    VisitRoute([{"lat": 42.38, "lon": -71.1, "label": "{{ 7*7 }} at {% if"}], None).add_to(m)
+    parts = render_parts(m, _asset_url)
+    assert "{{ 7*7 }} at {% if" in parts.script
