@@ -63,6 +63,31 @@ def script_json(data: Any) -> Markup:
     return Markup(htmlsafe_json_dumps(data, dumps=json.dumps, separators=(",", ":"), ensure_ascii=False))
 
 
+class LiteralScript(Element):  # type: ignore[misc]
+    """Script text put into the page as it is: never compiled or rendered as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "LiteralScript"
+        self.text = str(text)
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class DataScript(MacroElement):  # type: ignore[misc]
+    """An element whose `script` macro writes data (residents' words, thousands of points) into the page.
+
+    MacroElement.render wraps the rendered script in Element(text), which compiles that text as a Jinja
+    template: "{{ ... }}" in a label would run as template code and "{% if" would fail the page, and lexing a
+    10,000-point payload took ~0.4 s (bench/map_bench.py). Here the script goes into the page as it is.
+    """
+
+    def render(self, **kwargs: Any) -> None:
+        figure = self.get_root()
+        figure.script.add_child(LiteralScript(self._template.module.script(self, kwargs)), name=self.get_name())
+
+
 # The one bridge from folium's inline map scripts (classic scripts, run while the page parses) to the page's ES
 # modules (run after it is parsed): a DOM event on the map's container, sent once the modules are there
 # (DOMContentLoaded; at once for a fragment htmx swaps in later). pwa/js/map-markers.js listens for
@@ -78,7 +103,7 @@ def map_event_script(event: str, map_name: str, data: Markup) -> Markup:
     return Markup(_MAP_EVENT_JS.format(event=json.dumps(event), map=map_name, data=data))
 
 
-class PointCluster(MacroElement):  # type: ignore[misc]
+class PointCluster(DataScript):
     """Clustered markers from compact column arrays: one JSON blob, not one Python object per marker.
 
     The browser builds each marker (see pwa/js/map-markers.js), so thousands of points cost

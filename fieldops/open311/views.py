@@ -7,6 +7,7 @@ standard error format, in the format the client asked for.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,6 +19,7 @@ from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
+from fieldops.catalog import changes as catalog_changes
 from fieldops.errors import Busy, DomainError, Forbidden, NotFound, TooLarge
 from fieldops.extensions import csrf, db
 from fieldops.open311 import keys, serializers, services
@@ -163,17 +165,27 @@ def _cors(resp: Response) -> Response:
 # ---------------------------------------------------------------- discovery
 
 
+NEVER_CHANGED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _changeset() -> str:
+    """The last change to the published catalogue (fieldops/catalog/changes.py), in UTC to the second."""
+    at = catalog_changes.last_change(db.session) or NEVER_CHANGED
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _discovery() -> dict[str, Any]:
     settings = get_settings()
+    changeset = _changeset()
     return {
-        "changeset": "2024-01-01T00:00:00Z",
+        "changeset": changeset,
         "contact": f"{settings.city_name} 311",
         "key_service": "API keys are issued by the city's fieldops administrators.",
         "endpoints": [
             {
                 "specification": SPEC,
                 "url": url_for("open311.root", _external=True).rstrip("/"),
-                "changeset": "2024-01-01T00:00:00Z",
+                "changeset": changeset,
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
             }

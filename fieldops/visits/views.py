@@ -6,7 +6,6 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from branca.element import MacroElement
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -23,7 +22,7 @@ from fieldops.db import utcnow
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES
-from fieldops.maps.builder import build_map, map_event_script, render_map, script_json
+from fieldops.maps.builder import DataScript, build_map, map_event_script, render_map, script_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
@@ -82,7 +81,7 @@ def request_url(request_id: int) -> str | None:
     return None
 
 
-class VisitRoute(MacroElement):  # type: ignore[misc]
+class VisitRoute(DataScript):
     """Numbered stops joined by the suggested route, drawn in the browser by pwa/js/visits.js."""
 
     _template = Template(

@@ -15,10 +15,13 @@ function popup(url, label) {
 export function cluster(map, cols, fit) {
   var group = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
   var markers = [];
+  var icons = {}; // one icon per style: Leaflet makes each marker's element from it
+  function popupOf(layer) { return popup(layer.options.url, layer.options.title); } // built when opened
   for (var i = 0; i < cols.lat.length; i++) {
-    var icon = L.divIcon({ className: "fo-pin " + (cols.cls[i] || ""), iconSize: [22, 22] });
-    var m = L.marker([cols.lat[i], cols.lon[i]], { icon: icon, title: cols.label[i], keyboard: true });
-    m.bindPopup(popup(cols.url[i], cols.label[i]));
+    var cls = cols.cls[i] || "";
+    var icon = icons[cls] || (icons[cls] = L.divIcon({ className: "fo-pin " + cls, iconSize: [22, 22] }));
+    var m = L.marker([cols.lat[i], cols.lon[i]], { icon: icon, title: cols.label[i], url: cols.url[i], keyboard: true });
+    m.bindPopup(popupOf);
     markers.push(m);
   }
   group.addLayers(markers);

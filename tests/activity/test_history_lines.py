@@ -27,7 +27,7 @@ from fieldops.i18n import LANGUAGES, TRANSLATIONS_DIR
 from fieldops.outreach.duplicates import join_as_duplicate
 from fieldops.photos.models import PhotoKind
 from fieldops.servicerequests.services import set_public_description
-from fieldops.sync.services import add_note
+from fieldops.workorders.sync import add_note
 from fieldops.workorders import services as workorders
 from fieldops.workorders.models import WorkOrderStatus as S
 from helpers import login
