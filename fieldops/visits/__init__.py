@@ -7,6 +7,9 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the feature with the app (fieldops/features.py)."""
-    from fieldops.visits import views
+    from fieldops import signals
+    from fieldops.visits import services, views
 
     app.register_blueprint(views.bp)
+    # Finished work plans the service type's follow-up visit (fieldops/signals.py).
+    signals.request_closed.connect(services.on_request_closed, sender=app)

@@ -142,6 +142,11 @@ def schedule_after_closure(session: Session, req: ServiceRequest, now: dt.dateti
     return visit
 
 
+def on_request_closed(sender: object, *, session: Session, request: ServiceRequest, at: dt.datetime, **_: object) -> None:
+    """Receiver of `fieldops.signals.request_closed`: the closing of finished work plans the policy's visit."""
+    schedule_after_closure(session, request, at)
+
+
 def add_visit(
     session: Session,
     user: User,

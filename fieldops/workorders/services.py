@@ -14,6 +14,7 @@ from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
 from fieldops.db import utcnow
 from fieldops.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound
+from fieldops import signals
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
 from fieldops.workorders.models import CLOSED_STATUSES, WorkOrder, WorkOrderStatus
@@ -167,10 +168,8 @@ def _close_request_if_done(session: Session, req: ServiceRequest, now: dt.dateti
         if req.status != RequestStatus.CLOSED:
             req.status = RequestStatus.CLOSED
             req.closed_at = now
-            # The service type's follow-up policy (imported here: visits build on work orders and photos).
-            from fieldops.visits.services import schedule_after_closure
-
-            schedule_after_closure(session, req, now)
+            # Features that react to finished work (visits plans the follow-up visit) do so in this transaction.
+            signals.send(signals.request_closed, session=session, request=req, at=now)
 
 
 def create_work_order(
