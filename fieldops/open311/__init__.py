@@ -7,8 +7,16 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the feature with the app (fieldops/features.py)."""
-    from fieldops.open311 import views, cli
+    from fieldops.demo import register_demo_loader
+    from fieldops.open311 import cli, demo, views
 
     app.register_blueprint(views.bp)
+    register_demo_loader(
+        app,
+        "open311",
+        demo.seed_demo,
+        order=40,
+        notes=(f"Open311 demo API key: {demo.DEMO_KEY}  (GeoReport v2 at /open311/v2/; revoke it on anything real)",),
+    )
     for command in cli.commands:
         app.cli.add_command(command)

@@ -7,7 +7,10 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the feature with the app (fieldops/features.py)."""
+    from fieldops.demo import register_demo_loader
     from fieldops.servicerequests import history, views
 
     app.register_blueprint(views.bp)
     history.install_updated_at_follows_history()
+    # Last: once every other demo has written its history.
+    register_demo_loader(app, "updated-at", history.demo_updated_at, order=1000)

@@ -8,8 +8,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the feature with the app (fieldops/features.py)."""
     from fieldops import signals
-    from fieldops.visits import services, views
+    from fieldops.demo import register_demo_loader
+    from fieldops.visits import demo, services, views
 
     app.register_blueprint(views.bp)
+    register_demo_loader(app, "visits", demo.seed_demo, order=20)
     # Finished work plans the service type's follow-up visit (fieldops/signals.py).
     signals.request_closed.connect(services.on_request_closed, sender=app)

@@ -7,6 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the feature with the app (fieldops/features.py)."""
-    from fieldops.workorders import views
+    from fieldops.demo import register_demo_loader
+    from fieldops.workorders import demo, views
 
     app.register_blueprint(views.bp)
+    register_demo_loader(app, "city", demo.seed_city, order=0)
