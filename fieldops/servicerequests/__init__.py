@@ -8,9 +8,11 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     """Register the feature with the app (fieldops/features.py)."""
     from fieldops.demo import register_demo_loader
-    from fieldops.servicerequests import history, views
+    from fieldops.offline.services import register_offline_provider
+    from fieldops.servicerequests import history, services, views
 
     app.register_blueprint(views.bp)
     history.install_updated_at_follows_history()
+    register_offline_provider(app, "servicerequests", services.offline_part, order=10)
     # Last: once every other demo has written its history.
     register_demo_loader(app, "updated-at", history.demo_updated_at, order=1000)

@@ -9,9 +9,11 @@ def init_app(app: Flask) -> None:
     """Register the feature with the app (fieldops/features.py)."""
     from fieldops import signals
     from fieldops.demo import register_demo_loader
+    from fieldops.offline.services import register_offline_provider
     from fieldops.visits import demo, services, views
 
     app.register_blueprint(views.bp)
     register_demo_loader(app, "visits", demo.seed_demo, order=20)
+    register_offline_provider(app, "visits", services.offline_part, order=30)
     # Finished work plans the service type's follow-up visit (fieldops/signals.py).
     signals.request_closed.connect(services.on_request_closed, sender=app)

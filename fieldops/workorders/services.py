@@ -14,6 +14,7 @@ from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
 from fieldops.db import utcnow
 from fieldops.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound
+from fieldops.offline.services import OfflinePart
 from fieldops import signals
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
@@ -304,3 +305,18 @@ def _holder(wo: WorkOrder) -> str:
     if wo.assignee is not None:
         return wo.assignee.full_name + (f" ({wo.crew.name})" if wo.crew is not None else "")
     return wo.crew.name if wo.crew is not None else "nobody"
+
+
+def offline_part(session: Session, user: User, *, max_jobs: int = 200) -> OfflinePart:
+    """A crew's day offline: My work, each open job's page and its photos; a supervisor's starts at the overview."""
+    home, data = [], []
+    jobs: list[WorkOrder] = []
+    if user.role == Role.CREW:
+        home, data = ["/my-work"], ["/api/my-work.json"]
+        jobs = my_work(session, user)[:max_jobs]
+    elif user.has_role(Role.SUPERVISOR):
+        home = ["/work-orders"]
+    if jobs:
+        photo_ids = session.scalars(sa.select(Photo.id).where(Photo.work_order_id.in_([wo.id for wo in jobs])).order_by(Photo.created_at))
+        data += [f"/photos/{pid}/thumb" for pid in photo_ids]
+    return OfflinePart(home=home, pages=[f"/work-orders/{wo.id}" for wo in jobs], data=data)
