@@ -7,7 +7,11 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the feature with the app (fieldops/features.py)."""
+    from flask_babel import lazy_gettext as _l
+
+    from fieldops.accounts.models import Role
     from fieldops.demo import register_demo_loader
+    from fieldops.nav import NavEntry, register_nav_entry
     from fieldops.open311 import cli, demo, views
 
     app.register_blueprint(views.bp)
@@ -20,3 +24,4 @@ def init_app(app: Flask) -> None:
     )
     for command in cli.commands:
         app.cli.add_command(command)
+    register_nav_entry(app, NavEntry("open311.admin.index", _l("API keys"), order=100, visible=lambda user: user.role == Role.ADMIN))
