@@ -61,7 +61,7 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     """Create the database, load the demo city (real Boston 311 cases) and run the server."""
     from fieldops import get_settings
     from fieldops.accounts.models import User
-    from fieldops.demo import DEMO_PASSWORD, load_demo
+    from fieldops.demo import DEMO_PASSWORD, demo_notes, load_demo
     from fieldops.extensions import db
 
     settings = get_settings()
@@ -83,9 +83,8 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     else:
         click.echo(f"The database already has data; demo logins use the password {DEMO_PASSWORD}.")
         click.echo("  crew-north, crew-central, crew-south, inspector, parks, signs, supervisor, outreach, admin")
-    from fieldops.open311.demo import DEMO_KEY
-
-    click.echo(f"Open311 demo API key: {DEMO_KEY}  (GeoReport v2 at /open311/v2/; revoke it on anything real)")
+    for note in demo_notes():
+        click.echo(note)
     if not no_serve:
         _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from fieldops.accounts.models import Role, User
+from fieldops.servicerequests.models import ServiceRequest
+from fieldops.visits.models import FollowUpVisit, VisitStatus
+from fieldops.workorders.models import WorkOrder
 
 if TYPE_CHECKING:
     from fieldops.photos.models import Photo
-    from fieldops.servicerequests.models import ServiceRequest
-    from fieldops.visits.models import FollowUpVisit
-    from fieldops.workorders.models import WorkOrder
 
 
 def is_supervisor(user: User) -> bool:
@@ -76,8 +76,6 @@ def can_reassign_work_order(user: User, wo: WorkOrder) -> bool:
 
 def work_order_visible_clause(user: User) -> sa.ColumnElement[bool]:
     """can_view_work_order as a WHERE clause on WorkOrder."""
-    from fieldops.workorders.models import WorkOrder
-
     if is_supervisor(user):
         return sa.true()
     if user.role != Role.CREW:
@@ -100,9 +98,6 @@ def can_view_request(user: User, req: ServiceRequest) -> bool:
 
 def request_visible_clause(user: User) -> sa.ColumnElement[bool]:
     """can_view_request as a WHERE clause (or a selected boolean) on ServiceRequest."""
-    from fieldops.servicerequests.models import ServiceRequest
-    from fieldops.workorders.models import WorkOrder
-
     if is_supervisor(user):
         return sa.true()
     if user.role != Role.CREW:
@@ -135,8 +130,6 @@ def is_visitor(user: User) -> bool:
 
 def can_view_visit(user: User, visit: FollowUpVisit) -> bool:
     """Supervisors see every visit; outreach staff their own, and pending ones nobody has taken yet."""
-    from fieldops.visits.models import VisitStatus
-
     if is_supervisor(user):
         return True
     if user.role != Role.OUTREACH:
@@ -148,8 +141,6 @@ def can_view_visit(user: User, visit: FollowUpVisit) -> bool:
 
 def can_view_visit_contact(user: User, visit: FollowUpVisit) -> bool:
     """The resident's name and phone on a visit: its visitor while it is pending; afterwards supervisors only."""
-    from fieldops.visits.models import VisitStatus
-
     if is_supervisor(user):
         return True
     return user.role == Role.OUTREACH and visit.status == VisitStatus.PENDING and visit.assigned_to_id == user.id

@@ -22,7 +22,7 @@ from fieldops.districts.services import DistrictIndex
 from fieldops.errors import Conflict, DomainError, Forbidden, NotFound
 from fieldops.photos.models import Photo
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
-from fieldops.servicerequests.services import close_as_duplicate
+from fieldops.servicerequests.services import close_as_duplicate, normalise_tracking_number
 from fieldops.sla.services import ClockPlan, local_text, plan_transfer
 from fieldops.workorders import services as workorders
 from fieldops.workorders.models import Priority, WorkOrder, WorkOrderStatus
@@ -260,8 +260,6 @@ def get_request_for_user(session: Session, user: User, request_id: int) -> Servi
 
 def find_by_tracking_number(session: Session, tracking_number: str) -> ServiceRequest:
     """A request by its tracking number (as a person types it), or NotFound."""
-    from fieldops.servicerequests.services import normalise_tracking_number
-
     wanted = normalise_tracking_number(tracking_number)
     req = session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_number == wanted))
     if req is None:

@@ -35,13 +35,18 @@ bp = Blueprint("dispatch", __name__)
 FILTER_FIELDS = ("type", "department", "district", "channel", "age", "overdue", "sort", "page")
 
 
+def triage_badge() -> str:
+    """The nav's Triage (n) badge; only pages that show it call it, so other pages cost no query."""
+    if not current_user.is_authenticated or not policies.can_dispatch(current_user):
+        return "0"
+    return services.triage_badge(db.session)
+
+
 @bp.app_context_processor
 def _triage_count() -> dict[str, Any]:
     def count() -> str:
-        # Only the supervisors' nav calls it, so other pages cost no query.
-        if not current_user.is_authenticated or not policies.can_dispatch(current_user):
-            return "0"
-        return services.triage_badge(db.session)
+        # The triage page's out-of-band update of the nav badge (templates/dispatch/triage.html).
+        return triage_badge()
 
     def crews_for(req: ServiceRequest) -> list[Crew]:
         # The work order page's reassign panel (templates/dispatch/_reassign_panel.html).

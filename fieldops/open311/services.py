@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Session, selectinload
 
 from fieldops.activity import verbs
@@ -688,29 +687,6 @@ def public_photo(session: Session, photo_id: str) -> Photo:
     if photo is None or photo.request_id is None or photo.visit_id is not None or photo.kind not in PUBLIC_PHOTO_KINDS:
         raise NotFound("media not found.")
     return photo
-
-
-# ---------------------------------------------------------------- updated_datetime follows the history
-
-
-def _touch_requests(session: Session, flush_context: object, instances: object) -> None:
-    # Open311 clients poll updated_after: a request counts as updated whenever its history grows (a crew
-    # went on site, a photo was added), not only when its own row changes.
-    latest: dict[int, dt.datetime] = {}
-    for obj in session.new:
-        if isinstance(obj, Activity) and obj.request_id is not None and obj.created_at is not None:
-            if obj.created_at > latest.get(obj.request_id, obj.created_at - dt.timedelta(seconds=1)):
-                latest[obj.request_id] = obj.created_at
-    for request_id, at in latest.items():
-        req = session.get(ServiceRequest, request_id)
-        if req is not None and (req.updated_at is None or req.updated_at < at):
-            req.updated_at = at
-
-
-def install_updated_at_follows_history() -> None:
-    """Keep ServiceRequest.updated_at at its latest Activity (idempotent)."""
-    if not event.contains(Session, "before_flush", _touch_requests):
-        event.listen(Session, "before_flush", _touch_requests)
 
 
 __all__ = [

@@ -41,8 +41,6 @@ bp = Blueprint("open311", __name__)
 bp.register_blueprint(admin_bp)
 # Before any route of the blueprint is added (record callbacks run in order).
 bp.record_once(lambda state: state.app.url_map.converters.setdefault("open311_anything", _AnythingConverter))
-# Open311 clients poll updated_after; keep the request's updated time at its newest history entry.
-bp.record_once(lambda _state: services.install_updated_at_follows_history())
 
 FORMATS = "any(json, xml)"
 SPEC = "http://wiki.open311.org/GeoReport_v2"

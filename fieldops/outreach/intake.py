@@ -30,7 +30,7 @@ from fieldops.outreach.services import get_event
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.services import parse_photo_id
 from fieldops.servicerequests.models import Channel, ServiceRequest
-from fieldops.servicerequests.services import validate_location
+from fieldops.servicerequests.services import create_request, validate_location
 from fieldops.web import validation
 
 
@@ -129,8 +129,6 @@ def log_request(
     **fields: Any,
 ) -> Logged:
     """Record a report (at an event: channel outreach) and, when staff chose "add to the existing request", join it there."""
-    from fieldops.servicerequests.services import create_request
-
     fields = validation.resident_report(fields)
     existing = request_by_tracking(session, duplicate_of) if duplicate_of.strip() else None
     checked = check_report(

@@ -15,6 +15,7 @@ from fieldops.accounts.models import User
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
 from fieldops.errors import DomainError, Forbidden, NotFound
+from fieldops.offline.services import OfflinePart
 from fieldops.outreach.models import EventCheckin, OutreachEvent
 from fieldops.servicerequests.models import ServiceRequest
 from fieldops.servicerequests.services import validate_location
@@ -255,3 +256,8 @@ def offline_pages(session: Session, user: User, *, now: dt.datetime | None = Non
     now = now or utcnow()
     events = events_between(session, now - dt.timedelta(hours=12), now + dt.timedelta(hours=24))
     return ["/events", *(f"/events/{e.id}" for e in events)]
+
+
+def offline_part(session: Session, user: User) -> OfflinePart:
+    """Outreach: today's events, so staff check residents in without signal."""
+    return OfflinePart(pages=offline_pages(session, user))

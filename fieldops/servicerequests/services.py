@@ -18,6 +18,7 @@ from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
 from fieldops.errors import DomainError, Forbidden
+from fieldops.offline.services import OfflinePart
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
 from fieldops.sla.services import compute_due
 from fieldops.web import validation
@@ -269,3 +270,9 @@ def close_as_duplicate(
         at=at,
     )
     return survivor
+
+
+def offline_part(session: Session, user: User) -> OfflinePart:
+    """Everyone's intake form offline, with the catalogue and districts it needs and the open requests a new report
+    is checked against for duplicates."""
+    return OfflinePart(pages=["/requests/new"], data=["/api/districts.geojson", "/api/catalog.json", "/api/requests/open.json"])

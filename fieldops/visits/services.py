@@ -25,6 +25,7 @@ from fieldops.activity import services as activity
 from fieldops.catalog.models import FollowUpPolicy, ServiceType
 from fieldops.db import utcnow
 from fieldops.errors import Conflict, DomainError, Forbidden, NotFound
+from fieldops.offline.services import OfflinePart
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.servicerequests.models import Channel, ServiceRequest
@@ -141,6 +142,11 @@ def schedule_after_closure(session: Session, req: ServiceRequest, now: dt.dateti
         at=now,
     )
     return visit
+
+
+def on_request_closed(sender: object, *, session: Session, request: ServiceRequest, at: dt.datetime, **_: object) -> None:
+    """Receiver of `fieldops.signals.request_closed`: the closing of finished work plans the policy's visit."""
+    schedule_after_closure(session, request, at)
 
 
 def add_visit(
@@ -307,6 +313,11 @@ def offline_pages(session: Session, user: User, *, now: dt.datetime | None = Non
     # 24 h ahead covers "due by the end of today" in any time zone without needing the city's zone here.
     visits = my_visits(session, user, due_before=now + dt.timedelta(hours=24))[:max_visits]
     return ["/visits"] + [f"/visits/{v.id}" for v in visits]
+
+
+def offline_part(session: Session, user: User) -> OfflinePart:
+    """Follow-up visitors (outreach staff, supervisors): 'My visits' and each visit page of the day."""
+    return OfflinePart(pages=offline_pages(session, user))
 
 
 # --- at the door ------------------------------------------------------------------------------------------------
