@@ -146,7 +146,7 @@ def _rate_limit_optional_key() -> None:
     # GETs need no key; a client that sends one is identified, counted and refused if the key is bad.
     presented = _presented_key()
     if presented:
-        key = keys.authenticate(db.session, presented)
+        key = keys.authenticate(db.session(), presented)
         keys.consume(db.engine, key)
 
 
@@ -202,7 +202,7 @@ def root() -> Response:
 @bp.route("/open311/v2/openapi.json")
 @open311_view
 def openapi() -> Response:
-    codes = [s.code for s in services.list_services(db.session)]
+    codes = [s.code for s in services.list_services(db.session())]
     base = url_for("open311.root", _external=True).rstrip("/")
     return _respond("json", openapi_document(base, codes, get_settings().open311_jurisdiction))
 
@@ -214,7 +214,7 @@ def openapi() -> Response:
 @open311_view
 def service_list(fmt: str) -> Response:
     _rate_limit_optional_key()
-    data = [serializers.service(s) for s in services.list_services(db.session)]
+    data = [serializers.service(s) for s in services.list_services(db.session())]
     resp = _respond(fmt, data, root="services", item="service")
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
@@ -224,7 +224,7 @@ def service_list(fmt: str) -> Response:
 @open311_view
 def service_definition(service_code: str, fmt: str) -> Response:
     _rate_limit_optional_key()
-    st = services.get_service(db.session, service_code)
+    st = services.get_service(db.session(), service_code)
     resp = _respond(fmt, serializers.service_definition(st), root="service_definition")
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
@@ -254,7 +254,7 @@ def _requests_response(fmt: str, items: list[services.PublicRequest], extensions
 def request_list(fmt: str) -> Response:
     _rate_limit_optional_key()
     query = services.parse_query(request.args, zone=_zone())
-    items = services.find_requests(db.session, query)
+    items = services.find_requests(db.session(), query)
     resp = _requests_response(fmt, items, query.extensions)
     if query.ids is None and len(items) == query.page_size:
         # A full page: there may be more. Clients that know paging follow the link; others ignore it.
@@ -267,7 +267,7 @@ def request_list(fmt: str) -> Response:
 @bp.route(f"/open311/v2/requests.<{FORMATS}:fmt>", methods=["POST"])
 @open311_view
 def request_create(fmt: str) -> Response:
-    key = keys.authenticate(db.session, _presented_key())
+    key = keys.authenticate(db.session(), _presented_key())
     keys.consume(db.engine, key)
     sent = form_photos(request.files.getlist("media"), get_settings())
     # Open311 clients send one request at a time and can resend it whole: refuse it with the reason.
@@ -276,7 +276,7 @@ def request_create(fmt: str) -> Response:
     if sent.refused:
         raise DomainError(f"media: {sent.refused[0]}")
     uploads = [services.Upload(photo.filename, photo.data) for photo in sent.accepted]
-    req = services.submit_request(db.session, get_settings(), key, _post_fields(), uploads)
+    req = services.submit_request(db.session(), get_settings(), key, _post_fields(), uploads)
     notice = services.sla_notice(
         req.department.name if req.department else None,
         req.service_type.name,
@@ -301,7 +301,7 @@ csrf.exempt(request_create)
 def request_detail(service_request_id: str, fmt: str) -> Response:
     _rate_limit_optional_key()
     extensions = services._bool_arg("extensions", request.args.get("extensions"))
-    item = services.get_request(db.session, service_request_id, extensions=extensions)
+    item = services.get_request(db.session(), service_request_id, extensions=extensions)
     return _requests_response(fmt, [item], extensions)
 
 
@@ -309,14 +309,14 @@ def request_detail(service_request_id: str, fmt: str) -> Response:
 @open311_view
 def token(token: str, fmt: str) -> Response:
     _rate_limit_optional_key()
-    service_request_id = services.resolve_token(db.session, token)
+    service_request_id = services.resolve_token(db.session(), token)
     return _respond(fmt, [{"service_request_id": service_request_id, "token": token}], root="service_requests", item="request")
 
 
 @bp.route("/open311/v2/media/<photo_id>.<any(jpg, png, webp):ext>")
 @open311_view
 def media(photo_id: str, ext: str) -> Response:
-    photo = services.public_photo(db.session, photo_id)
+    photo = services.public_photo(db.session(), photo_id)
     if not photo.storage_key.endswith(f".{ext}"):
         raise NotFound("media not found.")
     etag = photo.sha256[:32]

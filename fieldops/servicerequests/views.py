@@ -75,8 +75,8 @@ def qr_svg(url: str, title: str) -> Markup:
 @bp.route("/requests/new", methods=["GET", "POST"])
 def new() -> Response:
     settings = get_settings()
-    types = active_service_types(db.session)
-    checkin = current_checkin(db.session, current_user)
+    types = active_service_types(db.session())
+    checkin = current_checkin(db.session(), current_user)
     if request.method != "POST":  # GET, and HEAD (which Flask routes here too and must never save anything)
         return _intake_page(types, checkin)
     # The page normally saves through the offline outbox, which asks the duplicate question in the browser;
@@ -87,7 +87,7 @@ def new() -> Response:
         raise DomainError(_("Choose what the request is about."))
     latitude, longitude = _point()
     outcome = intake.log_unless_duplicate(
-        db.session,
+        db.session(),
         current_user,
         service_type=service_type,
         channel=_channel(),
@@ -107,14 +107,14 @@ def new() -> Response:
         contact_consent=bool(request.form.get("contact_consent")),
     )
     # Photos chosen before the duplicate question were staged then; the browser cannot send them again.
-    kept = intake.kept_photos(db.session, current_user, request.form.getlist("staged_photo"))
+    kept = intake.kept_photos(db.session(), current_user, request.form.getlist("staged_photo"))
     # Each photo stands alone: a bad or oversized file is named, the request and the good photos are kept.
     sent = form_photos(request.files.getlist("photos"), settings)
     refused = list(sent.refused)
     for upload in sent.accepted:
         try:
             photo, _created = photos.stage_photo(
-                db.session, settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.INTAKE, filename=upload.filename
+                db.session(), settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.INTAKE, filename=upload.filename
             )
         except DomainError as exc:
             refused.append(f"{upload.filename}: {exc.message}")
@@ -124,7 +124,7 @@ def new() -> Response:
         db.session.commit()  # only the staged photos: the report waits for staff's answer
         return _intake_page(types, checkin, typed=request.form, candidates=duplicates.for_viewer(current_user, outcome.candidates), kept=kept, refused=refused)
     if kept:
-        photos.attach_photos(db.session, current_user, [p.id for p in kept], request_id=outcome.follow.id)
+        photos.attach_photos(db.session(), current_user, [p.id for p in kept], request_id=outcome.follow.id)
     db.session.commit()
     args = {"refused": " ".join(refused)} if refused else {}
     if outcome.joined_existing:
@@ -174,7 +174,7 @@ def _intake_page(
         m = build_map(settings, center=(event.latitude, event.longitude), zoom=STREET_ZOOM)
     else:
         # Open on the whole city (its districts), so a tap anywhere in town is one gesture away.
-        m = build_map(settings, bounds=city_bounds(db.session))
+        m = build_map(settings, bounds=city_bounds(db.session()))
     parts = render_parts(m, current_app.extensions["fieldops.assets"].url)
     return render(
         "servicerequests/new.html",
@@ -208,7 +208,7 @@ def _typed_point(typed: MultiDict[str, str]) -> tuple[float, float] | None:
 @bp.route("/requests/<tracking>/receipt")
 def receipt(tracking: str) -> Response:
     """What staff show the resident after logging: the tracking number, big, and its QR code."""
-    req = duplicates.request_by_tracking(db.session, tracking)
+    req = duplicates.request_by_tracking(db.session(), tracking)
     url = status_url(req.tracking_number, req.resident_language)
     return render(
         "servicerequests/receipt.html",
@@ -231,7 +231,7 @@ def duplicate_candidates() -> Response:
     lat, lon = _float("latitude", request.args), _float("longitude", request.args)
     if lat is None or lon is None:
         raise DomainError(_("Give a latitude and a longitude."))
-    found = duplicates.for_viewer(current_user, duplicates.find_duplicates(db.session, service_type, lat, lon))
+    found = duplicates.for_viewer(current_user, duplicates.find_duplicates(db.session(), service_type, lat, lon))
     resp = current_app.response_class(
         current_app.json.dumps(
             {
@@ -250,7 +250,7 @@ def duplicate_candidates() -> Response:
 @bp.route("/api/requests/open.json")
 def open_requests() -> Response:
     """Open requests a new report could duplicate, for the tablet's offline check (kept by "Ready for offline")."""
-    resp = current_app.response_class(current_app.json.dumps(duplicates.open_requests_json(db.session, current_user)), mimetype="application/json")
+    resp = current_app.response_class(current_app.json.dumps(duplicates.open_requests_json(db.session(), current_user)), mimetype="application/json")
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
 
@@ -266,7 +266,7 @@ def status_lookup() -> Response:
     error = None
     if typed:
         try:
-            found = duplicates.request_by_tracking(db.session, typed)
+            found = duplicates.request_by_tracking(db.session(), typed)
         except NotFound:
             error = _("We could not find a request with the tracking number %(number)s. Check the number and try again.", number=typed[:20])
         else:
@@ -278,7 +278,7 @@ def status_lookup() -> Response:
 @public
 def status(tracking: str) -> Response:
     try:
-        info = public_status(db.session, tracking)
+        info = public_status(db.session(), tracking)
     except NotFound:
         return render(
             "servicerequests/status_lookup.html",

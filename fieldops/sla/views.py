@@ -54,7 +54,7 @@ def _workdays() -> set[int]:
 
 
 def _context(**extra: Any) -> dict[str, Any]:
-    session = db.session
+    session = db.session()
     calendars = services.calendars(session)
     types = list(
         session.scalars(
@@ -95,7 +95,7 @@ def _recomputed(result: RecomputeResult) -> str:
 
 def _follow_calendar(cal: BusinessCalendar, reason: str) -> RecomputeResult:
     # Same transaction as the change: the page never shows a calendar that open requests do not follow yet.
-    return recompute_open_due_times(db.session, current_user, calendar_ids=[cal.id], reason=reason, now=utcnow())
+    return recompute_open_due_times(db.session(), current_user, calendar_ids=[cal.id], reason=reason, now=utcnow())
 
 
 def _done(message: str, anchor: str = "") -> Response:
@@ -117,7 +117,7 @@ def admin() -> Response:
 @roles_required(Role.SUPERVISOR)
 def create_calendar() -> Response:
     cal = catalog.create_calendar(
-        db.session,
+        db.session(),
         current_user,
         name=request.form.get("name", ""),
         work_start=_time("work_start", _("Opening time")),
@@ -131,9 +131,9 @@ def create_calendar() -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def update_calendar(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
+    cal = catalog.get_calendar(db.session(), calendar_id)
     catalog.update_calendar(
-        db.session,
+        db.session(),
         current_user,
         cal,
         name=request.form.get("name", ""),
@@ -149,8 +149,8 @@ def update_calendar(calendar_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/holidays", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def add_holiday(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
-    holiday = catalog.add_holiday(db.session, current_user, cal, day=_date("day"), name=request.form.get("name", ""))
+    cal = catalog.get_calendar(db.session(), calendar_id)
+    holiday = catalog.add_holiday(db.session(), current_user, cal, day=_date("day"), name=request.form.get("name", ""))
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) added to {cal.name}")
     db.session.commit()
     added = _("%(name)s (%(day)s) added to %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
@@ -160,8 +160,8 @@ def add_holiday(calendar_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/holidays/<int:holiday_id>/delete", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
-    holiday = catalog.remove_holiday(db.session, current_user, cal, holiday_id)
+    cal = catalog.get_calendar(db.session(), calendar_id)
+    holiday = catalog.remove_holiday(db.session(), current_user, cal, holiday_id)
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) removed from {cal.name}")
     db.session.commit()
     removed = _("%(name)s (%(day)s) removed from %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
@@ -171,14 +171,14 @@ def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/public-holidays", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def add_public_holidays(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
+    cal = catalog.get_calendar(db.session(), calendar_id)
     try:
         year = int(request.form.get("year", ""))
     except ValueError as exc:
         raise DomainError(_("Give a year, e.g. 2026.")) from exc
     if not 1900 <= year <= 2200:
         raise DomainError(_("%(year)s does not look like a year.", year=year))
-    added = services.add_public_holidays(db.session, cal, [year])
+    added = services.add_public_holidays(db.session(), cal, [year])
     result = _follow_calendar(cal, f"{len(added)} public holidays of {year} added to {cal.name}") if added else RecomputeResult(service_type_ids=())
     db.session.commit()
     message = _("%(n)s public holidays of %(year)s added to %(cal)s.", n=len(added), year=year, cal=cal.name)
@@ -201,10 +201,10 @@ def update_standard(service_type_id: int) -> Response:
     except ValueError as exc:
         raise DomainError(_("The target for %(type)s must be a whole number.", type=st.name)) from exc
     calendar_id = request.form.get("calendar_id", "").strip()
-    calendar = catalog.get_calendar(db.session, int(calendar_id)) if calendar_id.isdigit() else None
-    catalog.update_service_standard(db.session, current_user, st, unit=unit, value=value, calendar=calendar, on_transfer=rule)
+    calendar = catalog.get_calendar(db.session(), int(calendar_id)) if calendar_id.isdigit() else None
+    catalog.update_service_standard(db.session(), current_user, st, unit=unit, value=value, calendar=calendar, on_transfer=rule)
     target = services.describe_target(st)
-    result = recompute_open_due_times(db.session, current_user, service_type_ids=[st.id], reason=f"the {st.name} standard is now {target}", now=utcnow())
+    result = recompute_open_due_times(db.session(), current_user, service_type_ids=[st.id], reason=f"the {st.name} standard is now {target}", now=utcnow())
     db.session.commit()
     saved = _("%(type)s: %(target)s; transfers %(rule)s the clock.", type=st.name, target=target, rule=_("restart") if rule == TransferClock.RESTART else _("continue"))
     return _done(f"{saved} {_recomputed(result)}", f"type-{st.id}")
@@ -219,7 +219,7 @@ def update_privacy(service_type_id: int) -> Response:
         raise NotFound(_("There is no service type %(id)s.", id=service_type_id))
     # A checkbox: present means private. Its requests leave Open311, the exports and the status page's details.
     private = request.form.get("private") == "1"
-    catalog.set_private(db.session, current_user, st, private)
+    catalog.set_private(db.session(), current_user, st, private)
     db.session.commit()
     if private:
         message = _("%(type)s is private: its requests are no longer published.", type=st.name)

@@ -144,7 +144,7 @@ def my_visits() -> Response:
     everyone = request.args.get("scope") == "all" and policies.can_manage_visits(current_user)
     start = _start_point()
     tomorrow = services.end_of_local_day(now, _zone())
-    due = services.my_visits(db.session, current_user, due_before=tomorrow, everyone=everyone)
+    due = services.my_visits(db.session(), current_user, due_before=tomorrow, everyone=everyone)
     located = [v for v in due if v.request.latitude is not None and v.request.longitude is not None]
     unlocated = [v for v in due if v not in located]
     plan = routing.plan_route([(v.request.latitude, v.request.longitude) for v in located], start)  # type: ignore[misc]
@@ -155,7 +155,7 @@ def my_visits() -> Response:
         plan=plan,
         start=start,
         everyone=everyone,
-        upcoming=services.upcoming_count(db.session, current_user, after=tomorrow),
+        upcoming=services.upcoming_count(db.session(), current_user, after=tomorrow),
         map=_route_map(ordered, start) if located else None,
         title=_("Everyone's visits today") if everyone else _("My visits"),
         max_attempts=services.max_attempts(get_settings()),
@@ -177,7 +177,7 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
         ).add_to(m)
         small_map = render_parts(m, current_app.extensions["fieldops.assets"].url)
     job = visit.work_order
-    parent_visit = services.visit_of_follow_on(db.session, req) if req.parent_id else None
+    parent_visit = services.visit_of_follow_on(db.session(), req) if req.parent_id else None
     return {
         "visit": visit,
         "req": req,
@@ -202,7 +202,7 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
 @bp.route("/visits/<int:visit_id>")
 @roles_required(Role.OUTREACH, Role.SUPERVISOR)
 def detail(visit_id: int) -> Response:
-    visit = services.get_visit(db.session, current_user, visit_id)
+    visit = services.get_visit(db.session(), current_user, visit_id)
     return render("visits/detail.html", **_detail_context(visit))
 
 
@@ -220,7 +220,7 @@ def _int(value: str | None, what: str) -> int | None:
 def record_outcome(visit_id: int) -> Response:
     # The page saves through the offline outbox ("visit" sync action); this is the path without JavaScript.
     settings = get_settings()
-    visit = services.get_visit(db.session, current_user, visit_id)
+    visit = services.get_visit(db.session(), current_user, visit_id)
     try:
         outcome = VisitOutcome(request.form.get("outcome", ""))
     except ValueError as exc:
@@ -236,14 +236,14 @@ def record_outcome(visit_id: int) -> Response:
     for upload in sent.accepted:
         try:
             photo, _created = photos.stage_photo(
-                db.session, settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.VISIT, filename=upload.filename
+                db.session(), settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.VISIT, filename=upload.filename
             )
         except DomainError as exc:
             refused.append(f"{upload.filename}: {exc.message}")
         else:
             photo_ids.append(photo.id)
     result = services.record_outcome(
-        db.session,
+        db.session(),
         current_user,
         visit,
         outcome=outcome,
@@ -296,7 +296,7 @@ def add(request_id: int) -> Response:
     now = utcnow()
     due_at = _local_date(request.form.get("due_on"))
     visit = services.add_visit(
-        db.session, current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(request.form.get("assignee_id")), now=now
+        db.session(), current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(request.form.get("assignee_id")), now=now
     )
     db.session.commit()
     flash(_("Follow-up visit #%(id)s added.", id=visit.id), "success")
@@ -306,8 +306,8 @@ def add(request_id: int) -> Response:
 @bp.route("/visits/<int:visit_id>/assign", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def assign(visit_id: int) -> Response:
-    visit = services.get_visit(db.session, current_user, visit_id)
-    services.assign_visit(db.session, current_user, visit, _assignee(request.form.get("assignee_id")))
+    visit = services.get_visit(db.session(), current_user, visit_id)
+    services.assign_visit(db.session(), current_user, visit, _assignee(request.form.get("assignee_id")))
     db.session.commit()
     flash(_("Follow-up visit #%(id)s assigned.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
@@ -316,8 +316,8 @@ def assign(visit_id: int) -> Response:
 @bp.route("/visits/<int:visit_id>/cancel", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def cancel(visit_id: int) -> Response:
-    visit = services.get_visit(db.session, current_user, visit_id)
-    services.cancel_visit(db.session, current_user, visit, request.form.get("reason", ""))
+    visit = services.get_visit(db.session(), current_user, visit_id)
+    services.cancel_visit(db.session(), current_user, visit, request.form.get("reason", ""))
     db.session.commit()
     flash(_("Follow-up visit #%(id)s cancelled.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
@@ -327,14 +327,14 @@ def cancel(visit_id: int) -> Response:
 def _panel_helpers() -> dict[str, Any]:
     def visit_panel(req: ServiceRequest) -> dict[str, Any]:
         # Called only where a template includes visits/_request_panel.html, so other pages cost no query.
-        visits = services.visits_for_request(db.session, req)
+        visits = services.visits_for_request(db.session(), req)
         is_supervisor = current_user.is_authenticated and policies.can_manage_visits(current_user)
         return {
             "visits": visits,
-            "parent_visit": services.visit_of_follow_on(db.session, req) if req.parent_id else None,
-            "staff": services.outreach_staff(db.session) if is_supervisor else [],
+            "parent_visit": services.visit_of_follow_on(db.session(), req) if req.parent_id else None,
+            "staff": services.outreach_staff(db.session()) if is_supervisor else [],
             "is_supervisor": is_supervisor,
-            "photos": {v.id: services.photos_for_visit(db.session, v) for v in visits} if is_supervisor else {},
+            "photos": {v.id: services.photos_for_visit(db.session(), v) for v in visits} if is_supervisor else {},
             "request_url": request_url if is_supervisor else (lambda _id: None),
             "jobs": [wo for wo in req.work_orders if current_user.is_authenticated and workorders.can_view(current_user, wo)],
             "languages": VISIT_LANGUAGES,

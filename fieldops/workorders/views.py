@@ -60,7 +60,7 @@ def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
     from flask import current_app
 
     settings = get_settings()
-    m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session))
+    m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session()))
     return render_parts(m, current_app.extensions["fieldops.assets"].url)
 
 
@@ -84,13 +84,13 @@ def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], t
 @bp.route("/my-work")
 @roles_required(Role.CREW)
 def my_work() -> Response:
-    return _list_page(lambda statuses: services.my_work(db.session, current_user, statuses), "My work", "workorders.my_work")
+    return _list_page(lambda statuses: services.my_work(db.session(), current_user, statuses), "My work", "workorders.my_work")
 
 
 @bp.route("/work-orders")
 @roles_required(Role.SUPERVISOR)
 def overview() -> Response:
-    return _list_page(lambda statuses: services.all_work(db.session, statuses), "All work orders", "workorders.overview")
+    return _list_page(lambda statuses: services.all_work(db.session(), statuses), "All work orders", "workorders.overview")
 
 
 def _detail_context(wo: WorkOrder) -> dict[str, object]:
@@ -106,14 +106,14 @@ def _detail_context(wo: WorkOrder) -> dict[str, object]:
     return {
         "wo": wo,
         "req": req,
-        "history": activity.history(db.session, req.id),
-        "photos": photos.photos_for_work_order(db.session, wo),
+        "history": activity.history(db.session(), req.id),
+        "photos": photos.photos_for_work_order(db.session(), wo),
         "next_statuses": services.allowed_next(current_user, wo),
         "crew_actions": services.crew_actions(current_user, wo),
         "transitions_to": services.TRANSITIONS_TO,
         "required_kinds": [k.value for k in services.required_photo_kinds(wo)],
         "photo_kinds_present": sorted({p.kind.value for p in wo.photos}),
-        "missing_photos": services.missing_photo_kinds(db.session, wo),
+        "missing_photos": services.missing_photo_kinds(db.session(), wo),
         "map": small_map,
         "S": WorkOrderStatus,
         "photo_kinds": [PhotoKind.BEFORE, PhotoKind.AFTER],
@@ -123,7 +123,7 @@ def _detail_context(wo: WorkOrder) -> dict[str, object]:
 
 @bp.route("/work-orders/<int:work_order_id>")
 def detail(work_order_id: int) -> Response:
-    wo = services.get_for_user(db.session, current_user, work_order_id)
+    wo = services.get_for_user(db.session(), current_user, work_order_id)
     return render("workorders/detail.html", "job", **_detail_context(wo))
 
 
@@ -136,13 +136,13 @@ def _int_or_none(value: str | None) -> int | None:
 
 @bp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])
 def change_status(work_order_id: int) -> Response:
-    wo = services.get_for_user(db.session, current_user, work_order_id)
+    wo = services.get_for_user(db.session(), current_user, work_order_id)
     try:
         to = WorkOrderStatus(request.form.get("to", ""))
     except ValueError as exc:
         raise DomainError("Choose a status to move the work order to.") from exc
     services.change_status(
-        db.session,
+        db.session(),
         current_user,
         wo,
         to,
@@ -160,7 +160,7 @@ def change_status(work_order_id: int) -> Response:
 
 @bp.route("/work-orders/<int:work_order_id>/photos", methods=["POST"])
 def upload_photos(work_order_id: int) -> Response:
-    wo = services.get_for_user(db.session, current_user, work_order_id)
+    wo = services.get_for_user(db.session(), current_user, work_order_id)
     try:
         kind = PhotoKind(request.form.get("kind", ""))
     except ValueError as exc:
@@ -174,7 +174,7 @@ def upload_photos(work_order_id: int) -> Response:
         # Each photo stands alone: one bad file must not cost the crew the good ones.
         try:
             photos.add_work_order_photo(
-                db.session, settings, current_user, wo, raw=upload.data, kind=kind, filename=upload.filename
+                db.session(), settings, current_user, wo, raw=upload.data, kind=kind, filename=upload.filename
             )
             added += 1
         except DomainError as exc:
