@@ -34,4 +34,5 @@ class Activity(Base):
 
     @property
     def detail(self) -> dict[str, Any]:
-        return json.loads(self.detail_json or "{}")
+        detail: dict[str, Any] = json.loads(self.detail_json or "{}")
+        return detail

@@ -493,9 +493,9 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
 def max_attempts(settings: Settings) -> int:
     """The not-home retry limit: Settings.extra["visit_max_attempts"] if set, else MAX_NOT_HOME_ATTEMPTS."""
     value = settings.extra.get("visit_max_attempts")
-    if value is None:
+    if not isinstance(value, (int, float, str)):  # unset, or not a number in any spelling
         return MAX_NOT_HOME_ATTEMPTS
     try:
-        return max(1, int(value))  # type: ignore[call-overload]
+        return max(1, int(value))
     except (TypeError, ValueError):
         return MAX_NOT_HOME_ATTEMPTS

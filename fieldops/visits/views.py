@@ -210,7 +210,7 @@ def _int(value: str | None, what: str) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(value)
     except ValueError as exc:
         raise DomainError(_("The %(what)s is not a number.", what=what)) from exc
 
