@@ -62,7 +62,7 @@ def _context(**extra: Any) -> dict[str, Any]:
         )
     )
     now = utcnow()
-    examples = {}
+    examples: dict[int, dt.datetime | None] = {}
     for st in types:
         # A worked example makes a rule checkable at a glance: "reported now → due …".
         try:
