@@ -446,7 +446,7 @@ def open_points(session: Session, q: PerformanceQuery, *, zone: ZoneInfo, now: d
     """Requests open now (with the filters) that have a point: the most overdue first, up to `limit`; and how many there are."""
     now = now or utcnow()
     flt = _Filter(q)
-    where = [SR.status == RequestStatus.OPEN, SR.latitude.is_not(None), *flt.parts]
+    where = [SR.status == RequestStatus.OPEN, SR.latitude.is_not(None), SR.longitude.is_not(None), *flt.parts]
     total = session.scalar(sa.select(sa.func.count()).select_from(SR).where(*where)) or 0
     stmt = (
         sa.select(SR.id, SR.latitude, SR.longitude, SR.address, SR.due_at, ServiceType.name)
@@ -458,6 +458,7 @@ def open_points(session: Session, q: PerformanceQuery, *, zone: ZoneInfo, now: d
     points = [
         OpenPoint(id=rid, lat=lat, lon=lon, label=f"{name} — {address}" if address else name, overdue=due is not None and due < now)
         for rid, lat, lon, address, due, name in session.execute(stmt)
+        if lat is not None and lon is not None  # as the query asks: the typed columns cannot say so
     ]
     return points, total
 
