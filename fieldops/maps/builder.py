@@ -63,7 +63,7 @@ def script_json(data: Any) -> Markup:
     return Markup(htmlsafe_json_dumps(data, dumps=json.dumps, separators=(",", ":"), ensure_ascii=False))
 
 
-class PointCluster(MacroElement):  # type: ignore[misc]
+class PointCluster(MacroElement):
     """Clustered markers from compact column arrays: one JSON blob, not one Python object per marker.
 
     The browser builds each marker (see pwa/js/map-markers.js), so thousands of points cost
@@ -79,7 +79,7 @@ class PointCluster(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, points: Sequence[Point], *, fit: bool = True) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "PointCluster"
         columns = {
             "lat": [round(p.lat, 6) for p in points],

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, request, url_for
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RoutingNotFound
 from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response
@@ -37,8 +38,14 @@ class _AnythingConverter(BaseConverter):
 
 bp = Blueprint("open311", __name__)
 bp.register_blueprint(admin_bp)
-# Before any route of the blueprint is added (record callbacks run in order).
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("open311_anything", _AnythingConverter))
+
+
+@bp.record_once
+def _add_converter(state: BlueprintSetupState) -> None:
+    # Before any route of the blueprint is added (record callbacks run in order).
+    state.app.url_map.converters.setdefault("open311_anything", _AnythingConverter)
+
+
 # Open311 clients poll updated_after; keep the request's updated time at its newest history entry.
 bp.record_once(lambda _state: services.install_updated_at_follows_history())
 

@@ -193,7 +193,7 @@ def index() -> Response:
     map_parts, shown, total_open = _map(q, zone, hs)
     today = _today(zone)
     on_file = _on_file(zone)
-    params = {k: v for k, v in request.args.items() if v != ""}
+    params: dict[str, Any] = {k: v for k, v in request.args.items() if v != ""}  # url_for values
     return render(
         "performance/index.html",
         "results",
@@ -217,7 +217,7 @@ def index() -> Response:
     )
 
 
-def _export_params(q: ps.PerformanceQuery) -> dict[str, str]:
+def _export_params(q: ps.PerformanceQuery) -> dict[str, Any]:
     out = {"start": q.start.isoformat(), "end": q.end.isoformat()}
     for key, value in (("department", q.department_id), ("type", q.service_type_id), ("district", q.district_id)):
         if value is not None:
@@ -273,7 +273,7 @@ SUMMARY_HEADER = (
 
 def summary_rows(report: ps.PerformanceReport) -> list[list[object]]:
     """The summary table as CSV rows, the total last."""
-    rows = []
+    rows: list[list[object]] = []
     for g in [*report.groups, report.total]:
         rows.append(
             [

@@ -4,6 +4,7 @@ tracking number, the duplicate check, and the public status page residents reach
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import segno
 import sqlalchemy as sa
@@ -126,7 +127,7 @@ def new() -> Response:
     if kept:
         photos.attach_photos(db.session(), current_user, [p.id for p in kept], request_id=outcome.follow.id)
     db.session.commit()
-    args = {"refused": " ".join(refused)} if refused else {}
+    args: dict[str, Any] = {"refused": " ".join(refused)} if refused else {}  # url_for values
     if outcome.joined_existing:
         args["joined"] = "1"
     return redirect(url_for("servicerequests.receipt", tracking=outcome.follow.tracking_number, **args))
@@ -169,7 +170,7 @@ def _intake_page(
     point = _typed_point(typed)
     if point is not None:
         m = build_map(settings, center=point, zoom=STREET_ZOOM)
-    elif event is not None and event.latitude is not None:
+    elif event is not None and event.latitude is not None and event.longitude is not None:
         # At an event, the map opens on it: most reports are around the corner.
         m = build_map(settings, center=(event.latitude, event.longitude), zoom=STREET_ZOOM)
     else:

@@ -94,7 +94,7 @@ def _start_point() -> tuple[float, float] | None:
     return lat, lon
 
 
-class VisitRoute(MacroElement):  # type: ignore[misc]
+class VisitRoute(MacroElement):
     """Numbered stops joined by the suggested route, drawn in the browser by pwa/js/visits.js."""
 
     _template = Template(
@@ -106,7 +106,7 @@ class VisitRoute(MacroElement):  # type: ignore[misc]
     )
 
     def __init__(self, stops: list[dict[str, Any]], start: tuple[float, float] | None) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "VisitRoute"
         data = {"stops": stops, "start": list(start) if start else None}
         self.payload = script_json(data)

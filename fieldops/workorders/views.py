@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
@@ -93,7 +94,7 @@ def overview() -> Response:
     return _list_page(lambda statuses: services.all_work(db.session(), statuses), "All work orders", "workorders.overview")
 
 
-def _detail_context(wo: WorkOrder) -> dict[str, object]:
+def _detail_context(wo: WorkOrder) -> dict[str, Any]:
     from flask import current_app
 
     settings = get_settings()
