@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from fieldops.access import policies
 from fieldops.activity.verbs import Verb
@@ -243,7 +244,7 @@ def end_of_local_day(at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return nxt.astimezone(dt.UTC)
 
 
-def _visit_options() -> list[object]:
+def _visit_options() -> list[LoaderOption]:
     return [
         joinedload(FollowUpVisit.request).joinedload(ServiceRequest.service_type),
         joinedload(FollowUpVisit.request).joinedload(ServiceRequest.district),
