@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
@@ -93,13 +93,22 @@ class PointCluster(MacroElement):
         self.default_js = [("markerclusterjs", "")]
         self.default_css = [("markerclustercss", ""), ("markerclusterdefaultcss", "")]
 
-    def render(self, **kwargs: Any) -> None:
-        figure = self.get_root()
+    # branca's MacroElement.render returns None (and is unannotated), where its base Element.render says str.
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
+        figure = _figure(self)
         for name, _ in self.default_js:
             figure.header.add_child(JavascriptLink(""), name=name)
         for name, _ in self.default_css:
             figure.header.add_child(CssLink(""), name=name)
-        super().render(**kwargs)
+        super().render(**kwargs)  # type: ignore[no-untyped-call]
+
+
+def _figure(element: Element) -> Figure:
+    """The page an element is drawn on: a folium Map's root is always a Figure (branca asserts as much)."""
+    figure = element.get_root()
+    if not isinstance(figure, Figure):
+        raise TypeError(f"{element.get_name()} is not inside a Figure")
+    return figure
 
 
 def build_map(
@@ -159,13 +168,15 @@ def escape_properties(geojson: Mapping[str, Any], fields: Sequence[str]) -> dict
 
 def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, field: str, style: dict[str, Any]) -> folium.GeoJson:
     """Outlines from a FeatureCollection with `field` as each shape's hover text, escaped (see escape_properties)."""
-    return folium.GeoJson(
+    layer = folium.GeoJson(
         escape_properties(geojson, [field]),
         name=name,
         style_function=lambda _f: style,
         tooltip=folium.GeoJsonTooltip(fields=[field], labels=False),
         zoom_on_click=False,
-    ).add_to(m)
+    )
+    layer.add_to(m)
+    return layer
 
 
 def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
@@ -179,7 +190,7 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
     from fieldops.web.csp import nonce
 
     attr = f' nonce="{nonce()}"' if has_request_context() else ""
-    figure = m.get_root()
+    figure = _figure(m)
     figure.render()
     head: list[str] = []
     for name, child in figure.header._children.items():
