@@ -546,11 +546,15 @@ def hotspots(
         return report
     start, end = q.bounds(zone)
     flt = _Filter(q)
-    rows = session.execute(
-        sa.select(SR.id, SR.latitude, SR.longitude, SR.created_at, SR.address, SR.district_id)
-        .where(SR.service_type_id == service_type.id, SR.created_at >= start, SR.created_at < end, SR.latitude.is_not(None), *flt.parts)
-        .order_by(SR.created_at)
-    ).all()
+    rows = [
+        (rid, lat, lon, created, address, district_id)
+        for rid, lat, lon, created, address, district_id in session.execute(
+            sa.select(SR.id, SR.latitude, SR.longitude, SR.created_at, SR.address, SR.district_id)
+            .where(SR.service_type_id == service_type.id, SR.created_at >= start, SR.created_at < end, SR.latitude.is_not(None), SR.longitude.is_not(None), *flt.parts)
+            .order_by(SR.created_at)
+        )
+        if lat is not None and lon is not None  # as the query asks: the typed columns cannot say so
+    ]
     report.points = len(rows)
     if not rows:
         return report
@@ -599,7 +603,7 @@ def hotspots(
         centre = shape.centroid
         lon_c, lat_c = to_lonlat(np.array([[centre.x, centre.y]]))[0].tolist()
         addresses = Counter(rows[i][4] for i in idx if rows[i][4])
-        districts = Counter(district_names.get(rows[i][5], "") for i in idx if rows[i][5])
+        districts = Counter(district_names.get(d, "") for d in (rows[i][5] for i in idx) if d)
         local = [rows[i][3].astimezone(zone).date() for i in idx]
         report.hotspots.append(
             Hotspot(
