@@ -171,21 +171,22 @@ def load_demo(session: Session, *, seed: int = 311, now: dt.datetime | None = No
             district_index=index,
         )
         req.external_id = f"boston311:{row['CASE_ENQUIRY_ID']}"
+        assigned: Crew | None
         if st.department.code == "PWD":
             ward = ward_of.get(req.district_id) if req.district_id else None
-            crew = ward_crew.get(ward) if ward else None
+            assigned = ward_crew.get(ward) if ward else None
         else:
-            crew = dept_crew[st.department.code]
-        if crew is None or rng.random() < 0.08:
+            assigned = dept_crew[st.department.code]
+        if assigned is None or rng.random() < 0.08:
             continue  # left in triage for the supervisor
         # Dispatched within the first hours, as a 311 centre would: the history reads in the order it happened.
         scheduled = min(created + dt.timedelta(minutes=rng.randint(5, 180)), now)
         wo = create_work_order(
-            session, supervisor, req, crew_id=crew.id, assignee=crew_members[crew.id], priority=rng.choice([2, 3, 3, 3, 4]), at=scheduled
+            session, supervisor, req, crew_id=assigned.id, assignee=crew_members[assigned.id], priority=rng.choice([2, 3, 3, 3, 4]), at=scheduled
         )
         age = now - created
         if age > dt.timedelta(days=5):
-            _complete(session, crew_members[crew.id], wo, st, scheduled, now, rng)
+            _complete(session, crew_members[assigned.id], wo, st, scheduled, now, rng)
     session.flush()
     for name in FEATURE_DEMOS:
         logins += importlib.import_module(name).seed_demo(session, rng=rng, now=now)
@@ -212,6 +213,8 @@ def _updated_at_follows_history(session: Session) -> None:
     for parent_id, created, closed in session.execute(
         sa.select(ServiceRequest.parent_id, ServiceRequest.created_at, ServiceRequest.closed_at).where(ServiceRequest.parent_id.is_not(None))
     ):
+        if parent_id is None:
+            continue  # excluded by the query; the column's type cannot say so
         latest[parent_id] = max(created, closed or created, latest.get(parent_id, created))
     rows = [{"rid": rid, "at": latest.get(rid) or fallback[rid]} for rid in set(latest) | set(fallback)]
     if rows:
