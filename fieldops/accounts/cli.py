@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from flask.cli import with_appcontext
+
+if TYPE_CHECKING:
+    from fieldops.accounts.models import User
 
 
 @click.group("sign-in-pauses")
@@ -53,7 +58,7 @@ def users() -> None:
     """Accounts: set a password, deactivate or reactivate (each ends the person's sessions where it should)."""
 
 
-def _user(username: str):  # type: ignore[no-untyped-def]
+def _user(username: str) -> User:
     import sqlalchemy as sa
 
     from fieldops.accounts.models import User

@@ -15,7 +15,7 @@ from fieldops.activity import services as activity
 from fieldops.districts.services import districts_geojson
 from fieldops.errors import DomainError
 from fieldops.extensions import db
-from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.maps.builder import MapParts, Point, build_map, render_parts
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
@@ -57,7 +57,7 @@ def _points(orders: list[WorkOrder]) -> list[Point]:
     ]
 
 
-def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
+def _map_for(orders: list[WorkOrder]) -> MapParts:
     from flask import current_app
 
     settings = get_settings()
