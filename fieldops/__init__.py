@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
     @login_manager.user_loader
     def load_user(login_id: str) -> User | None:
         # Only a live server-side session signs anyone in: sign-out and revocation end the cookie at once.
-        found = user_sessions.load(db.session, login_id)
+        found = user_sessions.load(db.session(), login_id)
         if found is None:
             return None
         user, row = found
@@ -114,8 +114,8 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
         remaining = (old.remember_until - utcnow()) if old is not None and old.remember_until is not None else None
         if old is None or remaining is None or remaining <= dt.timedelta(0):
             return
-        user_sessions.revoke(db.session, old)
-        issued = start(db.session, user, remember_for=remaining, user_agent=old.user_agent, ip=old.ip)
+        user_sessions.revoke(db.session(), old)
+        issued = start(db.session(), user, remember_for=remaining, user_agent=old.user_agent, ip=old.ip)
         # Committed now, not with the request (fieldops/web/transaction.py): the browser gets the new cookie whatever
         # this request answers, so the new row must exist even if the page turns out to be a 404 or a refused form.
         db.session.commit()

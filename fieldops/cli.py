@@ -74,7 +74,7 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     upgrade_database()
     if db.session.query(User.id).first() is None:
-        logins = load_demo(db.session)
+        logins = load_demo(db.session())
         db.session.commit()
         click.echo("Loaded the demo city: 700 real Boston 311 requests (2015) on Boston's 22 wards.")
         click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
@@ -120,7 +120,7 @@ def import_districts(file: Path, kind: str, code_property: str | None, name_prop
 
     try:
         result = services.import_districts(
-            db.session,
+            db.session(),
             services.load_geojson(file),
             kind=kind,
             code_property=code_property,
@@ -156,7 +156,7 @@ def create_user(username: str, role: str, full_name: str, crew_name: str | None,
         if crew is None:
             raise click.ClickException(f"No crew named {crew_name!r}.")
     try:
-        user = services.create_user(db.session, username=username, full_name=full_name, password=password, role=Role(role), crew=crew)
+        user = services.create_user(db.session(), username=username, full_name=full_name, password=password, role=Role(role), crew=crew)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()

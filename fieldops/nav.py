@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import LazyString
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from fieldops.accounts.models import User

@@ -7,9 +7,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import QueryableAttribute, Session, joinedload, selectinload
 
 from fieldops.access import policies
 from fieldops.accounts.models import Crew, User
@@ -140,11 +141,12 @@ def triage_queue(session: Session, filters: TriageFilters, *, now: dt.datetime |
     total = session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest).where(*where)) or 0
     pages = max(1, math.ceil(total / page_size))
     page = min(filters.page, pages)
-    order = {
+    orders: dict[str, list[sa.ColumnElement[Any] | QueryableAttribute[Any]]] = {
         "oldest": [ServiceRequest.created_at, ServiceRequest.id],
         "newest": [ServiceRequest.created_at.desc(), ServiceRequest.id.desc()],
         "due": [ServiceRequest.due_at.is_(None), ServiceRequest.due_at, ServiceRequest.id],
-    }[filters.sort]
+    }
+    order = orders[filters.sort]
     stmt = (
         sa.select(ServiceRequest)
         .where(*where)
@@ -198,7 +200,7 @@ class CrewSuggester:
             for crew in self.by_department.get(department_id, []):
                 if crew.district_id is not None:
                     zoned[crew.district_id].append(crew)
-            districts = self._session.scalars(sa.select(District).where(District.id.in_(list(zoned)))) if zoned else []
+            districts: Iterable[District] = self._session.scalars(sa.select(District).where(District.id.in_(list(zoned)))) if zoned else []
             self._indexes[department_id] = (DistrictIndex(districts), zoned)
         return self._indexes[department_id]
 
@@ -208,7 +210,7 @@ class CrewSuggester:
             rows = self._session.execute(
                 sa.select(WorkOrder.crew_id, sa.func.count()).where(WorkOrder.status.in_(OPEN_WORK), WorkOrder.crew_id.is_not(None)).group_by(WorkOrder.crew_id)
             )
-            self._load = {crew_id: n for crew_id, n in rows}
+            self._load = {crew_id: n for crew_id, n in rows if crew_id is not None}
         return self._load
 
     def crews_for(self, req: ServiceRequest) -> list[Crew]:
@@ -504,10 +506,11 @@ def triage_options(session: Session) -> dict[str, Iterable[object]]:
     """Choices for the queue's filters: types, departments, wards/districts, channels."""
     # Wards when the city has them (crew zones and precincts would only repeat them), else every district.
     districts = list(session.scalars(sa.select(District).where(District.kind == "ward"))) or list(session.scalars(sa.select(District)))
+    by_name = sorted(districts, key=lambda d: _natural(d.name))
     return {
         "service_types": list(session.scalars(sa.select(ServiceType).order_by(ServiceType.name))),
         "departments": list(session.scalars(sa.select(Department).order_by(Department.name))),
-        "districts": sorted(districts, key=lambda d: _natural(d.name)),
+        "districts": by_name,
         "channels": list(Channel),
     }
 

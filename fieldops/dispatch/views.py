@@ -39,7 +39,7 @@ def triage_badge() -> str:
     """The nav's Triage (n) badge; only pages that show it call it, so other pages cost no query."""
     if not current_user.is_authenticated or not policies.can_dispatch(current_user):
         return "0"
-    return services.triage_badge(db.session)
+    return services.triage_badge(db.session())
 
 
 @bp.app_context_processor
@@ -50,7 +50,7 @@ def _triage_count() -> dict[str, Any]:
 
     def crews_for(req: ServiceRequest) -> list[Crew]:
         # The work order page's reassign panel (templates/dispatch/_reassign_panel.html).
-        return services.CrewSuggester(db.session).crews_for(req)
+        return services.CrewSuggester(db.session()).crews_for(req)
 
     return {"triage_count": count, "dispatch_crews_for": crews_for}
 
@@ -100,12 +100,12 @@ def _local_next(default: str) -> str:
 
 
 def _triage_context(filters: services.TriageFilters, **extra: object) -> dict[str, Any]:
-    page = services.triage_queue(db.session, filters)
+    page = services.triage_queue(db.session(), filters)
     return {
         "title": _("Triage"),
         "queue": page,
         "filters": filters,
-        "options": services.triage_options(db.session),
+        "options": services.triage_options(db.session()),
         "age_labels": services.AGE_LABELS,
         "sorts": services.SORTS,
         "query": lambda **changes: _query(filters, **changes),
@@ -124,10 +124,10 @@ def triage() -> Response:
 @bp.route("/requests/<int:request_id>/work-orders", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def create_work_order(request_id: int) -> Response:
-    req = services.get_request_for_user(db.session, current_user, request_id)
+    req = services.get_request_for_user(db.session(), current_user, request_id)
     form = forms.assign_form(request.form)
     crew, assignee = _assigned(form.assignment)
-    wo = services.assign_request(db.session, current_user, req, crew=crew, assignee=assignee, priority=form.priority, instructions=form.instructions)
+    wo = services.assign_request(db.session(), current_user, req, crew=crew, assignee=assignee, priority=form.priority, instructions=form.instructions)
     who = wo.assignee.full_name if wo.assignee else (wo.crew.name if wo.crew else _("nobody"))
     message = _("Work order #%(id)s created for %(tracking)s, assigned to %(who)s.", id=wo.id, tracking=req.tracking_number, who=who)
     if request.form.get("from") == "triage":
@@ -146,7 +146,7 @@ def create_work_order(request_id: int) -> Response:
 
 
 def _request_context(req: ServiceRequest) -> dict[str, Any]:
-    session = db.session
+    session = db.session()
     now = utcnow()
     suggester = services.CrewSuggester(session)
     attributes = {a.code: a for a in session.scalars(sa.select(ServiceAttribute).where(ServiceAttribute.service_type_id == req.service_type_id))}
@@ -179,12 +179,12 @@ def _request_context(req: ServiceRequest) -> dict[str, Any]:
 @roles_required(Role.SUPERVISOR)
 def public_text(request_id: int) -> Response:
     """Moderation: the page (or, to htmx, the card) where a supervisor sets or clears what the public reads."""
-    req = services.get_request_for_user(db.session, current_user, request_id)
+    req = services.get_request_for_user(db.session(), current_user, request_id)
     context: dict[str, Any] = {"req": req, "title": _("Public description of %(tracking)s", tracking=req.tracking_number)}
     if request.method == "POST":
         text = request.form.get("public_description", "")
         try:
-            changed = requests_service.set_public_description(db.session, current_user, req, text)
+            changed = requests_service.set_public_description(db.session(), current_user, req, text)
         except DomainError as exc:
             # Keep what the supervisor typed, with the reason, instead of losing it to an error page.
             db.session.rollback()
@@ -214,7 +214,7 @@ def _request_map(req: ServiceRequest) -> Any:
 
 @bp.route("/requests/<int:request_id>")
 def request_detail(request_id: int) -> Response:
-    req = services.get_request_for_user(db.session, current_user, request_id)
+    req = services.get_request_for_user(db.session(), current_user, request_id)
     return render("dispatch/request.html", "request_body", map=None if is_htmx() else _request_map(req), **_request_context(req))
 
 
@@ -237,19 +237,19 @@ def _htmx_redirect(url: str, message: str) -> Response:
 @bp.route("/requests/<int:request_id>/merge", methods=["GET", "POST"])
 @roles_required(Role.SUPERVISOR)
 def merge(request_id: int) -> Response:
-    req = services.get_request_for_user(db.session, current_user, request_id)
+    req = services.get_request_for_user(db.session(), current_user, request_id)
     if request.method == "POST":
         form = forms.merge_form(request.form)
-        other = services.find_by_tracking_number(db.session, form.other)
+        other = services.find_by_tracking_number(db.session(), form.other)
         # "keep": which of the two survives (this one, or the other).
         duplicate, survivor = (other, req) if form.keep_this else (req, other)
-        services.merge_requests(db.session, current_user, duplicate, survivor)
+        services.merge_requests(db.session(), current_user, duplicate, survivor)
         message = _("%(dup)s merged into %(survivor)s as a duplicate.", dup=duplicate.tracking_number, survivor=survivor.tracking_number)
         return _htmx_redirect(url_for("dispatch.request_detail", request_id=survivor.id), message)
     return render(
         "dispatch/merge.html",
         req=req,
-        candidates=services.duplicate_candidates(db.session, req),
+        candidates=services.duplicate_candidates(db.session(), req),
         title=_("Merge %(tracking)s", tracking=req.tracking_number),
     )
 
@@ -272,11 +272,11 @@ def _transfer_choice(form: forms.TransferForm, req: ServiceRequest) -> tuple[Dep
 @bp.route("/requests/<int:request_id>/transfer", methods=["GET", "POST"])
 @roles_required(Role.SUPERVISOR)
 def transfer(request_id: int) -> Response:
-    req = services.get_request_for_user(db.session, current_user, request_id)
+    req = services.get_request_for_user(db.session(), current_user, request_id)
     if request.method == "POST":
         form = forms.transfer_form(request.form)
         department, service_type = _transfer_choice(form, req)
-        plan = services.transfer_request(db.session, current_user, req, department=department, service_type=service_type, reason=form.reason)
+        plan = services.transfer_request(db.session(), current_user, req, department=department, service_type=service_type, reason=form.reason)
         message = _("%(tracking)s transferred to %(dept)s.", tracking=req.tracking_number, dept=department.name)
         return _htmx_redirect(url_for("dispatch.request_detail", request_id=req.id), message)
     asked = forms.transfer_form(request.args)
@@ -288,12 +288,12 @@ def transfer(request_id: int) -> Response:
         "dispatch/transfer.html",
         "transfer_form",
         req=req,
-        departments=services.departments(db.session),
+        departments=services.departments(db.session()),
         chosen_department=department,
         chosen_type=service_type,
         new_type=new_type,
         target=describe_target(new_type),
-        plan=services.transfer_plan(db.session, req, department, service_type, utcnow()),
+        plan=services.transfer_plan(db.session(), req, department, service_type, utcnow()),
         current_department_id=services.request_department_id(req),
         reason=asked.reason,
         title=_("Transfer %(tracking)s", tracking=req.tracking_number),
@@ -309,7 +309,7 @@ def reassign(work_order_id: int) -> Response:
     form = forms.reassign_form(request.form)
     if form.version is not None and form.version != wo.version:
         raise Conflict(_("Work order #%(id)s changed since you opened the page; reload it and try again.", id=wo.id))
-    workorders.reassign(db.session, current_user, wo, *_assigned(form.assignment))
+    workorders.reassign(db.session(), current_user, wo, *_assigned(form.assignment))
     who = wo.assignee.full_name if wo.assignee else (wo.crew.name if wo.crew else _("nobody"))
     message = _("Work order #%(id)s reassigned to %(who)s.", id=wo.id, who=who)
     flash(message, "success")

@@ -612,11 +612,11 @@ class _Writer:
         self.summary.already_imported += len(chunk) - len(new)
         if not new:
             return
-        located = [p for p in new if p.latitude is not None]
+        located = [(p, p.longitude, p.latitude) for p in new if p.longitude is not None and p.latitude is not None]
         district_of: dict[int, int | None] = {}
         if len(self.index) and located:
-            districts = self.index.locate_many([p.longitude for p in located], [p.latitude for p in located])
-            district_of = {id(p): d for p, d in zip(located, districts, strict=True)}
+            districts = self.index.locate_many([lon for _, lon, _ in located], [lat for _, _, lat in located])
+            district_of = {id(p): d for (p, _, _), d in zip(located, districts, strict=True)}
         rows = []
         for p in new:
             st = self.catalogue.service_type(p.type_name, p.department)

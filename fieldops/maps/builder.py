@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
@@ -63,7 +63,7 @@ def script_json(data: Any) -> Markup:
     return Markup(htmlsafe_json_dumps(data, dumps=json.dumps, separators=(",", ":"), ensure_ascii=False))
 
 
-class LiteralScript(Element):  # type: ignore[misc]
+class LiteralScript(Element):
     """Script text put into the page as it is: never compiled or rendered as a template."""
 
     def __init__(self, text: str) -> None:
@@ -75,7 +75,7 @@ class LiteralScript(Element):  # type: ignore[misc]
         return self.text
 
 
-class DataScript(MacroElement):  # type: ignore[misc]
+class DataScript(MacroElement):
     """An element whose `script` macro writes data (residents' words, thousands of points) into the page.
 
     MacroElement.render wraps the rendered script in Element(text), which compiles that text as a Jinja
@@ -83,9 +83,11 @@ class DataScript(MacroElement):  # type: ignore[misc]
     10,000-point payload took ~0.4 s (bench/map_bench.py). Here the script goes into the page as it is.
     """
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         figure = self.get_root()
+        assert isinstance(figure, Figure), "a map element renders inside its map's Figure"
         figure.script.add_child(LiteralScript(self._template.module.script(self, kwargs)), name=self.get_name())
+        return ""
 
 
 # The one bridge from folium's inline map scripts (classic scripts, run while the page parses) to the page's ES
@@ -119,7 +121,7 @@ class PointCluster(DataScript):
     )
 
     def __init__(self, points: Sequence[Point], *, fit: bool = True) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "PointCluster"
         columns = {
             "lat": [round(p.lat, 6) for p in points],
@@ -136,13 +138,22 @@ class PointCluster(DataScript):
     def script_for(self, map_name: str) -> Markup:
         return map_event_script("fieldops:cluster", map_name, self.payload)
 
-    def render(self, **kwargs: Any) -> None:
+    def render(self, **kwargs: Any) -> str:
         figure = self.get_root()
+        assert isinstance(figure, Figure), "a map element renders inside its map's Figure"
         for name, _ in self.default_js:
             figure.header.add_child(JavascriptLink(""), name=name)
         for name, _ in self.default_css:
             figure.header.add_child(CssLink(""), name=name)
-        super().render(**kwargs)
+        return super().render(**kwargs)
+
+
+def _figure(element: Element) -> Figure:
+    """The page an element is drawn on: a folium Map's root is always a Figure (branca asserts as much)."""
+    figure = element.get_root()
+    if not isinstance(figure, Figure):
+        raise TypeError(f"{element.get_name()} is not inside a Figure")
+    return figure
 
 
 def build_map(
@@ -202,13 +213,15 @@ def escape_properties(geojson: Mapping[str, Any], fields: Sequence[str]) -> dict
 
 def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, field: str, style: dict[str, Any]) -> folium.GeoJson:
     """Outlines from a FeatureCollection with `field` as each shape's hover text, escaped (see escape_properties)."""
-    return folium.GeoJson(
+    layer = folium.GeoJson(
         escape_properties(geojson, [field]),
         name=name,
         style_function=lambda _f: style,
         tooltip=folium.GeoJsonTooltip(fields=[field], labels=False),
         zoom_on_click=False,
-    ).add_to(m)
+    )
+    layer.add_to(m)
+    return layer
 
 
 def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
@@ -222,7 +235,7 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
     from fieldops.web.csp import nonce
 
     attr = f' nonce="{nonce()}"' if has_request_context() else ""
-    figure = m.get_root()
+    figure = _figure(m)
     figure.render()
     head: list[str] = []
     for name, child in figure.header._children.items():

@@ -23,7 +23,7 @@ def _page(*, status: int = 200, new_key: str | None = None, issued_name: str = "
     resp = render(
         "open311/keys.html",
         title=_("API keys"),
-        api_keys=keys.list_keys(db.session),
+        api_keys=keys.list_keys(db.session()),
         new_key=new_key,
         issued_name=issued_name,
         error=error,
@@ -50,7 +50,7 @@ def issue() -> Response:
     try:
         rate = validation.whole_number(form["rate"], "rate", _("rate limit"))  # requests per minute
         rate = 60 if rate is None else rate
-        key, plaintext = keys.issue_key(db.session, current_user, name=form["name"], contact=form["contact"], rate_limit_per_minute=rate)
+        key, plaintext = keys.issue_key(db.session(), current_user, name=form["name"], contact=form["contact"], rate_limit_per_minute=rate)
     except DomainError as exc:
         db.session.rollback()
         return _page(status=422, error=exc.message, form=form)
@@ -61,6 +61,6 @@ def issue() -> Response:
 @bp.route("/<int:key_id>/revoke", methods=["POST"])
 @roles_required(Role.ADMIN)
 def revoke(key_id: int) -> Response:
-    key = keys.revoke_key(db.session, current_user, key_id)
+    key = keys.revoke_key(db.session(), current_user, key_id)
     flash(_("Key “%(name)s” (%(prefix)s…) is revoked; it stops working at once.", name=key.name, prefix=key.prefix), "success")
     return redirect(url_for("open311.admin.index"))

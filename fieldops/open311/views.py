@@ -14,6 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RoutingNotFound
 from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response
@@ -40,7 +42,9 @@ class _AnythingConverter(BaseConverter):
 bp = Blueprint("open311", __name__)
 bp.register_blueprint(admin_bp)
 # Before any route of the blueprint is added (record callbacks run in order).
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("open311_anything", _AnythingConverter))
+@bp.record_once
+def _add_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("open311_anything", _AnythingConverter)
 
 FORMATS = "any(json, xml)"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -141,7 +145,7 @@ def _rate_limit_optional_key() -> None:
     # GETs need no key; a client that sends one is identified, counted and refused if the key is bad.
     presented = _presented_key()
     if presented:
-        key = keys.authenticate(db.session, presented)
+        key = keys.authenticate(db.session(), presented)
         keys.consume(db.engine, key)
 
 
@@ -168,7 +172,7 @@ NEVER_CHANGED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 def _changeset() -> str:
     """The last change to the published catalogue (fieldops/catalog/changes.py), in UTC to the second."""
-    at = catalog_changes.last_change(db.session) or NEVER_CHANGED
+    at = catalog_changes.last_change(db.session()) or NEVER_CHANGED
     return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -207,7 +211,7 @@ def root() -> Response:
 @bp.route("/open311/v2/openapi.json")
 @open311_view
 def openapi() -> Response:
-    codes = [s.code for s in services.list_services(db.session)]
+    codes = [s.code for s in services.list_services(db.session())]
     base = url_for("open311.root", _external=True).rstrip("/")
     return _respond("json", openapi_document(base, codes, get_settings().open311_jurisdiction))
 
@@ -219,7 +223,7 @@ def openapi() -> Response:
 @open311_view
 def service_list(fmt: str) -> Response:
     _rate_limit_optional_key()
-    data = [serializers.service(s) for s in services.list_services(db.session)]
+    data = [serializers.service(s) for s in services.list_services(db.session())]
     resp = _respond(fmt, data, root="services", item="service")
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
@@ -229,7 +233,7 @@ def service_list(fmt: str) -> Response:
 @open311_view
 def service_definition(service_code: str, fmt: str) -> Response:
     _rate_limit_optional_key()
-    st = services.get_service(db.session, service_code)
+    st = services.get_service(db.session(), service_code)
     resp = _respond(fmt, serializers.service_definition(st), root="service_definition")
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
@@ -259,7 +263,7 @@ def _requests_response(fmt: str, items: list[services.PublicRequest], extensions
 def request_list(fmt: str) -> Response:
     _rate_limit_optional_key()
     query = services.parse_query(request.args, zone=_zone())
-    items = services.find_requests(db.session, query)
+    items = services.find_requests(db.session(), query)
     resp = _requests_response(fmt, items, query.extensions)
     if query.ids is None and len(items) == query.page_size:
         # A full page: there may be more. Clients that know paging follow the link; others ignore it.
@@ -272,7 +276,7 @@ def request_list(fmt: str) -> Response:
 @bp.route(f"/open311/v2/requests.<{FORMATS}:fmt>", methods=["POST"])
 @open311_view
 def request_create(fmt: str) -> Response:
-    key = keys.authenticate(db.session, _presented_key())
+    key = keys.authenticate(db.session(), _presented_key())
     keys.consume(db.engine, key)
     sent = form_photos(request.files.getlist("media"), get_settings())
     # Open311 clients send one request at a time and can resend it whole: refuse it with the reason.
@@ -281,7 +285,7 @@ def request_create(fmt: str) -> Response:
     if sent.refused:
         raise DomainError(f"media: {sent.refused[0]}")
     uploads = [services.Upload(photo.filename, photo.data) for photo in sent.accepted]
-    req = services.submit_request(db.session, get_settings(), key, _post_fields(), uploads)
+    req = services.submit_request(db.session(), get_settings(), key, _post_fields(), uploads)
     notice = services.sla_notice(
         req.department.name if req.department else None,
         req.service_type.name,
@@ -305,7 +309,7 @@ csrf.exempt(request_create)
 def request_detail(service_request_id: str, fmt: str) -> Response:
     _rate_limit_optional_key()
     extensions = services._bool_arg("extensions", request.args.get("extensions"))
-    item = services.get_request(db.session, service_request_id, extensions=extensions)
+    item = services.get_request(db.session(), service_request_id, extensions=extensions)
     return _requests_response(fmt, [item], extensions)
 
 
@@ -313,14 +317,14 @@ def request_detail(service_request_id: str, fmt: str) -> Response:
 @open311_view
 def token(token: str, fmt: str) -> Response:
     _rate_limit_optional_key()
-    service_request_id = services.resolve_token(db.session, token)
+    service_request_id = services.resolve_token(db.session(), token)
     return _respond(fmt, [{"service_request_id": service_request_id, "token": token}], root="service_requests", item="request")
 
 
 @bp.route("/open311/v2/media/<photo_id>.<any(jpg, png, webp):ext>")
 @open311_view
 def media(photo_id: str, ext: str) -> Response:
-    photo = services.public_photo(db.session, photo_id)
+    photo = services.public_photo(db.session(), photo_id)
     if not photo.storage_key.endswith(f".{ext}"):
         raise NotFound("media not found.")
     etag = photo.sha256[:32]

@@ -46,7 +46,7 @@ def events() -> Response:
             abort(403)  # before reading the form, so a refused caller learns nothing from validation messages
         form = forms.event_form(request.form, _zone(), utcnow())
         event = services.create_event(
-            db.session,
+            db.session(),
             current_user,
             name=form.name,
             place=form.place,
@@ -60,12 +60,12 @@ def events() -> Response:
         return redirect(url_for("outreach.event", event_id=event.id))
     now = utcnow()
     today = now.astimezone(_zone()).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
-    upcoming = services.events_between(db.session, today, today + dt.timedelta(days=UPCOMING_DAYS))
-    recent = [e for e in services.events_between(db.session, today - dt.timedelta(days=RECENT_DAYS), today) if e.ends_at <= today]
-    checkin = services.current_checkin(db.session, current_user)
+    upcoming = services.events_between(db.session(), today, today + dt.timedelta(days=UPCOMING_DAYS))
+    recent = [e for e in services.events_between(db.session(), today - dt.timedelta(days=RECENT_DAYS), today) if e.ends_at <= today]
+    checkin = services.current_checkin(db.session(), current_user)
     parts = None
     if services.may_run_events(current_user):
-        m = build_map(settings, bounds=city_bounds(db.session))
+        m = build_map(settings, bounds=city_bounds(db.session()))
         parts = render_map(m)
     return render(
         "outreach/events.html",
@@ -90,9 +90,9 @@ def _event_id(event_id: str) -> int:
 # Plain <event_id> (not <int:>) so a malformed id is our 404 after the sign-in check.
 @bp.route("/events/<event_id>")
 def event(event_id: str) -> Response:
-    ev = services.get_event(db.session, _event_id(event_id))
-    summary = services.event_summary(db.session, ev)
-    checkin = services.current_checkin(db.session, current_user)
+    ev = services.get_event(db.session(), _event_id(event_id))
+    summary = services.event_summary(db.session(), ev)
+    checkin = services.current_checkin(db.session(), current_user)
     return render(
         "outreach/event.html",
         "summary",
@@ -109,18 +109,18 @@ def event(event_id: str) -> Response:
 @bp.route("/events/<event_id>/checkin", methods=["POST"])
 def check_in(event_id: str) -> Response:
     # The page normally checks in through the offline outbox ("checkin"); this is the path without JavaScript.
-    ev = services.get_event(db.session, _event_id(event_id))
+    ev = services.get_event(db.session(), _event_id(event_id))
     if request.form.get("action") == "out":
-        services.check_out(db.session, current_user, ev)
+        services.check_out(db.session(), current_user, ev)
         flash(_("Checked out of “%(name)s”.", name=ev.name), "success")
         return redirect(url_for("outreach.event", event_id=ev.id))
-    services.check_in(db.session, current_user, ev)
+    services.check_in(db.session(), current_user, ev)
     flash(_("Checked in to “%(name)s”: requests you log now are recorded at this event.", name=ev.name), "success")
     return redirect(url_for("servicerequests.new"))
 
 
 @bp.route("/events/<event_id>/residents", methods=["POST"])
 def residents(event_id: str) -> Response:
-    ev = services.get_event(db.session, _event_id(event_id))
-    services.add_residents(db.session, current_user, ev, forms.resident_count(request.form))
+    ev = services.get_event(db.session(), _event_id(event_id))
+    services.add_residents(db.session(), current_user, ev, forms.resident_count(request.form))
     return redirect(url_for("outreach.event", event_id=ev.id))

@@ -23,7 +23,7 @@ def _nice_max(value: float) -> float:
     """A round axis maximum at or above value (1, 2, 2.5, 5 x 10^n)."""
     if value <= 0:
         return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
+    magnitude: int = 10 ** (len(str(int(value))) - 1)
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:
             return step * magnitude
@@ -60,9 +60,9 @@ def line_chart(
         f"<title>{escape(title)}</title>",
     ]
     for k in range(5):
-        v = y_max * k / 4
-        yy = y(v)
-        text = f"{v:.0%}" if percent else (f"{v:,.0f}" if y_max >= 4 else f"{v:.1f}")
+        tick = y_max * k / 4
+        yy = y(tick)
+        text = f"{tick:.0%}" if percent else (f"{tick:,.0f}" if y_max >= 4 else f"{tick:.1f}")
         parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
         parts.append(f'<text class="axis" x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end">{text}</text>')
     every = label_every or max(1, round(n / 8))

@@ -74,9 +74,9 @@ def _hotspots(q: ps.PerformanceQuery, zone: ZoneInfo) -> ps.HotspotReport:
         if st is None:
             raise DomainError(_("Unknown service type for hotspots."))
     else:
-        st = ps.default_hotspot_type(db.session, q, zone=zone)
+        st = ps.default_hotspot_type(db.session(), q, zone=zone)
     return ps.hotspots(
-        db.session,
+        db.session(),
         q,
         st,
         zone=zone,
@@ -95,13 +95,13 @@ def _request_url_pattern() -> str | None:
 
 def _map(q: ps.PerformanceQuery, zone: ZoneInfo, hs: ps.HotspotReport) -> tuple[Any, int, int]:
     settings = get_settings()
-    points, total = ps.open_points(db.session, q, zone=zone)
+    points, total = ps.open_points(db.session(), q, zone=zone)
     pattern = _request_url_pattern()
     pins = [
         Point(lat=p.lat, lon=p.lon, url=pattern.format(id=p.id) if pattern else "#", label=p.label, css_class="overdue" if p.overdue else "")
         for p in points
     ]
-    m = build_map(settings, points=pins, districts=_districts(), bounds=city_bounds(db.session))
+    m = build_map(settings, points=pins, districts=_districts(), bounds=city_bounds(db.session()))
     if hs.hotspots:
         add_tooltip_layer(m, hs.geojson(), name="Hotspots", field="label", style={"color": "#b3261e", "weight": 2, "fillColor": "#b3261e", "fillOpacity": 0.35})
     return render_map(m), len(points), total
@@ -118,7 +118,7 @@ def _districts() -> dict[str, Any]:
     found = _DISTRICTS_CACHE.get(fingerprint)
     if found is None:
         _DISTRICTS_CACHE.clear()
-        found = _DISTRICTS_CACHE[fingerprint] = districts_geojson(db.session)
+        found = _DISTRICTS_CACHE[fingerprint] = districts_geojson(db.session())
     return found
 
 
@@ -183,12 +183,12 @@ def _presets(today: dt.date, on_file: tuple[dt.date, dt.date] | None) -> list[tu
 def index() -> Response:
     zone = _zone()
     q = _query(zone)
-    report = ps.performance_report(db.session, q, zone=zone)
+    report = ps.performance_report(db.session(), q, zone=zone)
     hs = _hotspots(q, zone)
     map_parts, shown, total_open = _map(q, zone, hs)
     today = _today(zone)
     on_file = _on_file(zone)
-    params = {k: v for k, v in request.args.items() if v != ""}
+    params: dict[str, Any] = {k: v for k, v in request.args.items() if v != ""}  # url_for values
     return render(
         "performance/index.html",
         "results",
@@ -212,7 +212,7 @@ def index() -> Response:
     )
 
 
-def _export_params(q: ps.PerformanceQuery) -> dict[str, str]:
+def _export_params(q: ps.PerformanceQuery) -> dict[str, Any]:
     out = {"start": q.start.isoformat(), "end": q.end.isoformat()}
     for key, value in (("department", q.department_id), ("type", q.service_type_id), ("district", q.district_id)):
         if value is not None:
@@ -268,7 +268,7 @@ SUMMARY_HEADER = (
 
 def summary_rows(report: ps.PerformanceReport) -> list[list[object]]:
     """The summary table as CSV rows, the total last."""
-    rows = []
+    rows: list[list[object]] = []
     for g in [*report.groups, report.total]:
         rows.append(
             [
@@ -312,7 +312,7 @@ def table_csv(table: str) -> Response:
                 for h in hs.hotspots
             ),
         )
-    report = ps.performance_report(db.session, q, zone=zone)
+    report = ps.performance_report(db.session(), q, zone=zone)
     if table == "trend":
         return csv_response(
             f"{stem}.csv",

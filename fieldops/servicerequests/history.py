@@ -50,6 +50,8 @@ def demo_updated_at(session: Session, *, rng: random.Random, now: dt.datetime) -
     for parent_id, created, closed in session.execute(
         sa.select(ServiceRequest.parent_id, ServiceRequest.created_at, ServiceRequest.closed_at).where(ServiceRequest.parent_id.is_not(None))
     ):
+        if parent_id is None:  # excluded by the query; the column is nullable
+            continue
         latest[parent_id] = max(created, closed or created, latest.get(parent_id, created))
     rows = [{"rid": rid, "at": latest.get(rid) or fallback[rid]} for rid in set(latest) | set(fallback)]
     if rows:

@@ -45,7 +45,7 @@ def service_type_json(st: ServiceType) -> dict[str, Any]:
 
 @bp.route("/api/catalog.json")
 def catalog_json() -> Response:
-    return no_store_json({"service_types": [service_type_json(st) for st in active_service_types(db.session)]})
+    return no_store_json({"service_types": [service_type_json(st) for st in active_service_types(db.session())]})
 
 
 # The sync API's OpenAPI document shows this endpoint (fieldops/sync/openapi.py).

@@ -3,6 +3,8 @@ tracking number, the duplicate check, and the public status page residents reach
 
 from __future__ import annotations
 
+from typing import Any
+
 import segno
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, request, url_for
@@ -59,8 +61,8 @@ def qr_svg(url: str, title: str) -> Markup:
 @bp.route("/requests/new", methods=["GET", "POST"])
 def new() -> Response:
     settings = get_settings()
-    types = active_service_types(db.session)
-    checkin = current_checkin(db.session, current_user)
+    types = active_service_types(db.session())
+    checkin = current_checkin(db.session(), current_user)
     if request.method != "POST":  # GET, and HEAD (which Flask routes here too and must never save anything)
         return _intake_page(types, checkin)
     # The page normally saves through the offline outbox, which asks the duplicate question in the browser;
@@ -70,7 +72,7 @@ def new() -> Response:
     if service_type is None:
         raise DomainError(_("Choose what the request is about."))
     outcome = intake.log_unless_duplicate(
-        db.session,
+        db.session(),
         current_user,
         service_type=service_type,
         channel=_channel(),
@@ -83,14 +85,14 @@ def new() -> Response:
         **form.report,
     )
     # Photos chosen before the duplicate question were staged then; the browser cannot send them again.
-    kept = intake.kept_photos(db.session, current_user, form.staged_photo_ids)
+    kept = intake.kept_photos(db.session(), current_user, form.staged_photo_ids)
     # Each photo stands alone: a bad or oversized file is named, the request and the good photos are kept.
     sent = form_photos(request.files.getlist("photos"), settings)
     refused = list(sent.refused)
     for upload in sent.accepted:
         try:
             photo, _created = photos.stage_photo(
-                db.session, settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.INTAKE, filename=upload.filename
+                db.session(), settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.INTAKE, filename=upload.filename
             )
         except DomainError as exc:
             refused.append(f"{upload.filename}: {exc.message}")
@@ -100,8 +102,8 @@ def new() -> Response:
         # Only the staged photos are stored (with this request's commit): the report waits for staff's answer.
         return _intake_page(types, checkin, typed=request.form, candidates=duplicates.for_viewer(current_user, outcome.candidates), kept=kept, refused=refused)
     if kept:
-        photos.attach_photos(db.session, current_user, [p.id for p in kept], request_id=outcome.follow.id)
-    args = {"refused": " ".join(refused)} if refused else {}
+        photos.attach_photos(db.session(), current_user, [p.id for p in kept], request_id=outcome.follow.id)
+    args: dict[str, Any] = {"refused": " ".join(refused)} if refused else {}
     if outcome.joined_existing:
         args["joined"] = "1"
     return redirect(url_for("servicerequests.receipt", tracking=outcome.follow.tracking_number, **args))
@@ -125,12 +127,12 @@ def _intake_page(
     point = _typed_point(typed)
     if point is not None:
         m = build_map(settings, center=point, zoom=STREET_ZOOM)
-    elif event is not None and event.latitude is not None:
+    elif event is not None and event.latitude is not None and event.longitude is not None:
         # At an event, the map opens on it: most reports are around the corner.
         m = build_map(settings, center=(event.latitude, event.longitude), zoom=STREET_ZOOM)
     else:
         # Open on the whole city (its districts), so a tap anywhere in town is one gesture away.
-        m = build_map(settings, bounds=city_bounds(db.session))
+        m = build_map(settings, bounds=city_bounds(db.session()))
     parts = render_map(m)
     return render(
         "servicerequests/new.html",
@@ -163,7 +165,7 @@ def _typed_point(typed: MultiDict[str, str]) -> tuple[float, float] | None:
 @bp.route("/requests/<tracking>/receipt")
 def receipt(tracking: str) -> Response:
     """What staff show the resident after logging: the tracking number, big, and its QR code."""
-    req = duplicates.request_by_tracking(db.session, tracking)
+    req = duplicates.request_by_tracking(db.session(), tracking)
     url = status_url(req.tracking_number, req.resident_language)
     return render(
         "servicerequests/receipt.html",
@@ -187,7 +189,7 @@ def duplicate_candidates() -> Response:
     if point is None:
         raise DomainError(_("Give a latitude and a longitude."))
     lat, lon = point
-    found = duplicates.for_viewer(current_user, duplicates.find_duplicates(db.session, service_type, lat, lon))
+    found = duplicates.for_viewer(current_user, duplicates.find_duplicates(db.session(), service_type, lat, lon))
     resp = current_app.response_class(
         current_app.json.dumps(
             {
@@ -206,7 +208,7 @@ def duplicate_candidates() -> Response:
 @bp.route("/api/requests/open.json")
 def open_requests() -> Response:
     """Open requests a new report could duplicate, for the tablet's offline check (kept by "Ready for offline")."""
-    resp = current_app.response_class(current_app.json.dumps(duplicates.open_requests_json(db.session, current_user)), mimetype="application/json")
+    resp = current_app.response_class(current_app.json.dumps(duplicates.open_requests_json(db.session(), current_user)), mimetype="application/json")
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
 
@@ -222,7 +224,7 @@ def status_lookup() -> Response:
     error = None
     if typed:
         try:
-            found = duplicates.request_by_tracking(db.session, typed)
+            found = duplicates.request_by_tracking(db.session(), typed)
         except NotFound:
             error = _("We could not find a request with the tracking number %(number)s. Check the number and try again.", number=typed[:20])
         else:
@@ -234,7 +236,7 @@ def status_lookup() -> Response:
 @public
 def status(tracking: str) -> Response:
     try:
-        info = public_status(db.session, tracking)
+        info = public_status(db.session(), tracking)
     except NotFound:
         return render(
             "servicerequests/status_lookup.html",

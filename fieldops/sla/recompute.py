@@ -193,10 +193,10 @@ def _batches(session: Session, type_ids: list[int], size: int) -> Iterator[list[
         last = ids[-1]
 
 
-def _lock(session: Session, ids: list[int], type_ids: list[int]) -> tuple[list[sa.Row[Any]], dict[int, list[sa.Row[Any]]]]:
+def _lock(session: Session, ids: list[int], type_ids: list[int]) -> tuple[list[sa.Row[Any, Any, Any, Any, Any]], dict[int, list[sa.Row[Any, Any, Any]]]]:
     """Lock the batch's open work orders, then its requests (the order sync locks them in), and read them."""
     open_statuses = [s.value for s in WorkOrderStatus if s not in CLOSED_STATUSES]
-    jobs: dict[int, list[sa.Row[Any]]] = {}
+    jobs: dict[int, list[sa.Row[Any, Any, Any]]] = {}
     for job in session.execute(
         sa.select(_WO.c.id, _WO.c.request_id, _WO.c.due_at)
         .where(_WO.c.request_id.in_(ids), _WO.c.status.in_(open_statuses))

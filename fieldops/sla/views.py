@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,7 +32,7 @@ UNIT_LABELS = {SlaUnit.HOURS: "hours (wall clock)", SlaUnit.BUSINESS_HOURS: "bus
 
 
 def _context(**extra: Any) -> dict[str, Any]:
-    session = db.session
+    session = db.session()
     calendars = services.calendars(session)
     types = list(
         session.scalars(
@@ -38,7 +40,7 @@ def _context(**extra: Any) -> dict[str, Any]:
         )
     )
     now = utcnow()
-    examples = {}
+    examples: dict[int, dt.datetime | None] = {}
     for st in types:
         # A worked example makes a rule checkable at a glance: "reported now → due …".
         try:
@@ -71,7 +73,7 @@ def _recomputed(result: RecomputeResult) -> str:
 
 def _follow_calendar(cal: BusinessCalendar, reason: str) -> RecomputeResult:
     # Same transaction as the change: the page never shows a calendar that open requests do not follow yet.
-    return recompute_open_due_times(db.session, current_user, calendar_ids=[cal.id], reason=reason, now=utcnow())
+    return recompute_open_due_times(db.session(), current_user, calendar_ids=[cal.id], reason=reason, now=utcnow())
 
 
 def _done(message: str, anchor: str = "") -> Response:
@@ -96,7 +98,7 @@ def admin() -> Response:
 def create_calendar() -> Response:
     form = forms.calendar_form(request.form)
     cal = catalog.create_calendar(
-        db.session, current_user, name=form.name, work_start=form.work_start, work_end=form.work_end, workdays=form.workdays
+        db.session(), current_user, name=form.name, work_start=form.work_start, work_end=form.work_end, workdays=form.workdays
     )
     return _done(_("Calendar “%(name)s” added.", name=cal.name), f"calendar-{cal.id}")
 
@@ -104,10 +106,10 @@ def create_calendar() -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def update_calendar(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
+    cal = catalog.get_calendar(db.session(), calendar_id)
     form = forms.calendar_form(request.form)
     catalog.update_calendar(
-        db.session, current_user, cal, name=form.name, work_start=form.work_start, work_end=form.work_end, workdays=form.workdays
+        db.session(), current_user, cal, name=form.name, work_start=form.work_start, work_end=form.work_end, workdays=form.workdays
     )
     result = _follow_calendar(cal, f"the working hours or days of {cal.name} changed")
     return _done(f"{_('Calendar “%(name)s” saved.', name=cal.name)} {_recomputed(result)}", f"calendar-{cal.id}")
@@ -116,9 +118,9 @@ def update_calendar(calendar_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/holidays", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def add_holiday(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
+    cal = catalog.get_calendar(db.session(), calendar_id)
     form = forms.holiday_form(request.form)
-    holiday = catalog.add_holiday(db.session, current_user, cal, day=form.day, name=form.name)
+    holiday = catalog.add_holiday(db.session(), current_user, cal, day=form.day, name=form.name)
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) added to {cal.name}")
     added = _("%(name)s (%(day)s) added to %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
     return _done(f"{added} {_recomputed(result)}", f"calendar-{cal.id}")
@@ -127,8 +129,8 @@ def add_holiday(calendar_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/holidays/<int:holiday_id>/delete", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
-    holiday = catalog.remove_holiday(db.session, current_user, cal, holiday_id)
+    cal = catalog.get_calendar(db.session(), calendar_id)
+    holiday = catalog.remove_holiday(db.session(), current_user, cal, holiday_id)
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) removed from {cal.name}")
     removed = _("%(name)s (%(day)s) removed from %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
     return _done(f"{removed} {_recomputed(result)}", f"calendar-{cal.id}")
@@ -137,9 +139,9 @@ def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/public-holidays", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def add_public_holidays(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
+    cal = catalog.get_calendar(db.session(), calendar_id)
     year = forms.public_holiday_year(request.form)
-    added = services.add_public_holidays(db.session, cal, [year])
+    added = services.add_public_holidays(db.session(), cal, [year])
     result = _follow_calendar(cal, f"{len(added)} public holidays of {year} added to {cal.name}") if added else RecomputeResult(service_type_ids=())
     message = _("%(n)s public holidays of %(year)s added to %(cal)s.", n=len(added), year=year, cal=cal.name)
     return _done(f"{message} {_recomputed(result)}", f"calendar-{cal.id}")
@@ -153,10 +155,10 @@ def update_standard(service_type_id: int) -> Response:
         raise NotFound(_("There is no service type %(id)s.", id=service_type_id))
     form = forms.standard_form(request.form)
     rule = form.on_transfer
-    calendar = catalog.get_calendar(db.session, form.calendar_id) if form.calendar_id is not None else None
-    catalog.update_service_standard(db.session, current_user, st, unit=form.unit, value=form.value, calendar=calendar, on_transfer=rule)
+    calendar = catalog.get_calendar(db.session(), form.calendar_id) if form.calendar_id is not None else None
+    catalog.update_service_standard(db.session(), current_user, st, unit=form.unit, value=form.value, calendar=calendar, on_transfer=rule)
     target = services.describe_target(st)
-    result = recompute_open_due_times(db.session, current_user, service_type_ids=[st.id], reason=f"the {st.name} standard is now {target}", now=utcnow())
+    result = recompute_open_due_times(db.session(), current_user, service_type_ids=[st.id], reason=f"the {st.name} standard is now {target}", now=utcnow())
     saved = _("%(type)s: %(target)s; transfers %(rule)s the clock.", type=st.name, target=target, rule=_("restart") if rule == TransferClock.RESTART else _("continue"))
     return _done(f"{saved} {_recomputed(result)}", f"type-{st.id}")
 
@@ -170,7 +172,7 @@ def update_privacy(service_type_id: int) -> Response:
         raise NotFound(_("There is no service type %(id)s.", id=service_type_id))
     # A checkbox: present means private. Its requests leave Open311, the exports and the status page's details.
     private = request.form.get("private") == "1"
-    catalog.set_private(db.session, current_user, st, private)
+    catalog.set_private(db.session(), current_user, st, private)
     if private:
         message = _("%(type)s is private: its requests are no longer published.", type=st.name)
     else:

@@ -22,6 +22,6 @@ def init_app(app: Flask) -> None:
             _l("Conflicts (%(n)s)"),
             order=60,
             visible=lambda user: user.is_supervisor,
-            count=lambda: services.open_conflict_count(db.session, current_user),
+            count=lambda: services.open_conflict_count(db.session(), current_user),
         ),
     )

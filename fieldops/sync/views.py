@@ -71,7 +71,7 @@ def put_photo(photo_id: str) -> Response:
     filename = request.args.get("filename", "")
 
     def stage() -> tuple[Photo, bool]:
-        return photos.stage_photo(db.session, get_settings(), current_user, photo_id=pid, raw=raw, kind=kind, filename=filename)
+        return photos.stage_photo(db.session(), get_settings(), current_user, photo_id=pid, raw=raw, kind=kind, filename=filename)
 
     try:
         photo, created = stage()
@@ -120,13 +120,13 @@ def sync_action() -> Response:
 
 def _apply(key: str, body: Any) -> protocol.SyncAnswer:
     try:
-        answer = protocol.apply_action(db.session, get_settings(), current_user, key, body, registered_kinds())
+        answer = protocol.apply_action(db.session(), get_settings(), current_user, key, body, registered_kinds())
         db.session.commit()
         return answer
     except IntegrityError:
         # Most likely the same key applied by a concurrent request that committed first: answer what it answered.
         db.session.rollback()
-        stored = protocol.stored_answer(db.session, current_user, key, protocol.fingerprint(body))
+        stored = protocol.stored_answer(db.session(), current_user, key, protocol.fingerprint(body))
         if stored is None:
             raise
         return stored
@@ -134,7 +134,7 @@ def _apply(key: str, body: Any) -> protocol.SyncAnswer:
 
 @bp.route("/api/sync/conflicts")
 def conflicts_json() -> Response:
-    conflicts = services.open_conflicts(db.session, current_user)
+    conflicts = services.open_conflicts(db.session(), current_user)
     return _json([{**services.conflict_json(c), "url": url_for("workorders.detail", work_order_id=c.work_order_id)} for c in conflicts])
 
 
@@ -142,7 +142,7 @@ def conflicts_json() -> Response:
 def conflicts() -> str:
     return render_template(
         "sync/conflicts.html",
-        conflicts=services.open_conflicts(db.session, current_user),
+        conflicts=services.open_conflicts(db.session(), current_user),
         title="Sync conflicts",
     )
 
@@ -152,7 +152,7 @@ def conflicts() -> str:
 def resolve(conflict_id: str) -> Response:
     if not conflict_id.isdigit():
         abort(404)
-    conflict = services.resolve_conflict(db.session, current_user, int(conflict_id), request.form.get("note", ""))
+    conflict = services.resolve_conflict(db.session(), current_user, int(conflict_id), request.form.get("note", ""))
     db.session.commit()
     flash(f"Conflict on work order #{conflict.work_order_id} marked resolved.", "success")
     return redirect(url_for("sync.conflicts"))
@@ -170,7 +170,7 @@ def _conflict_count() -> dict[str, Any]:
         # Called only where the template asks (the supervisors' nav), so other pages cost no query.
         if not current_user.is_authenticated:
             return 0
-        return services.open_conflict_count(db.session, current_user)
+        return services.open_conflict_count(db.session(), current_user)
 
     return {"open_conflict_count": count}
 

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from fieldops.access import policies
 from fieldops.activity.verbs import Verb
@@ -249,7 +250,7 @@ def end_of_local_day(at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return nxt.astimezone(dt.UTC)
 
 
-def _visit_options() -> list[object]:
+def _visit_options() -> list[LoaderOption]:
     return [
         joinedload(FollowUpVisit.request).joinedload(ServiceRequest.service_type),
         joinedload(FollowUpVisit.request).joinedload(ServiceRequest.district),
@@ -504,9 +505,9 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
 def max_attempts(settings: Settings) -> int:
     """The not-home retry limit: Settings.extra["visit_max_attempts"] if set, else MAX_NOT_HOME_ATTEMPTS."""
     value = settings.extra.get("visit_max_attempts")
-    if value is None:
+    if not isinstance(value, (int, float, str)):  # unset, or not a number in any spelling
         return MAX_NOT_HOME_ATTEMPTS
     try:
-        return max(1, int(value))  # type: ignore[call-overload]
+        return max(1, int(value))
     except (TypeError, ValueError):
         return MAX_NOT_HOME_ATTEMPTS

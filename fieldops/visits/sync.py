@@ -48,7 +48,7 @@ def parse_fields(fields: dict[str, Any]) -> dict[str, Any]:
     resolved_raw = fields.get("resolved")
     resolved = None
     if resolved_raw not in (None, ""):
-        resolved = RESOLUTIONS.get(resolved_raw)  # type: ignore[arg-type]
+        resolved = RESOLUTIONS.get(resolved_raw)
         if resolved is None:
             raise DomainError("“Is it fixed?” is answered yes, partly or no.")
     if outcome == VisitOutcome.REACHED and resolved is None:

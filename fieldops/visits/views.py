@@ -93,7 +93,7 @@ class VisitRoute(DataScript):
     )
 
     def __init__(self, stops: list[dict[str, Any]], start: tuple[float, float] | None) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "VisitRoute"
         data = {"stops": stops, "start": list(start) if start else None}
         self.payload = script_json(data)
@@ -134,7 +134,7 @@ def my_visits() -> Response:
     everyone = request.args.get("scope") == "all" and policies.can_manage_visits(current_user)
     start = forms.start_point(request.args)
     tomorrow = services.end_of_local_day(now, _zone())
-    due = services.my_visits(db.session, current_user, due_before=tomorrow, everyone=everyone)
+    due = services.my_visits(db.session(), current_user, due_before=tomorrow, everyone=everyone)
     located = [v for v in due if v.request.latitude is not None and v.request.longitude is not None]
     unlocated = [v for v in due if v not in located]
     plan = routing.plan_route([(v.request.latitude, v.request.longitude) for v in located], start)  # type: ignore[misc]
@@ -145,7 +145,7 @@ def my_visits() -> Response:
         plan=plan,
         start=start,
         everyone=everyone,
-        upcoming=services.upcoming_count(db.session, current_user, after=tomorrow),
+        upcoming=services.upcoming_count(db.session(), current_user, after=tomorrow),
         map=_route_map(ordered, start) if located else None,
         title=_("Everyone's visits today") if everyone else _("My visits"),
         max_attempts=services.max_attempts(get_settings()),
@@ -167,7 +167,7 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
         ).add_to(m)
         small_map = render_map(m)
     job = visit.work_order
-    parent_visit = services.visit_of_follow_on(db.session, req) if req.parent_id else None
+    parent_visit = services.visit_of_follow_on(db.session(), req) if req.parent_id else None
     return {
         "visit": visit,
         "req": req,
@@ -192,7 +192,7 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
 @bp.route("/visits/<int:visit_id>")
 @roles_required(Role.OUTREACH, Role.SUPERVISOR)
 def detail(visit_id: int) -> Response:
-    visit = services.get_visit(db.session, current_user, visit_id)
+    visit = services.get_visit(db.session(), current_user, visit_id)
     return render("visits/detail.html", **_detail_context(visit))
 
 
@@ -201,7 +201,7 @@ def detail(visit_id: int) -> Response:
 def record_outcome(visit_id: int) -> Response:
     # The page saves through the offline outbox ("visit" sync action); this is the path without JavaScript.
     settings = get_settings()
-    visit = services.get_visit(db.session, current_user, visit_id)
+    visit = services.get_visit(db.session(), current_user, visit_id)
     form = forms.outcome_form(request.form)
     # Each photo stands alone: a refused one is named, the visit and the other photos are kept.
     sent = form_photos(request.files.getlist("photos"), settings)
@@ -209,14 +209,14 @@ def record_outcome(visit_id: int) -> Response:
     for upload in sent.accepted:
         try:
             photo, _created = photos.stage_photo(
-                db.session, settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.VISIT, filename=upload.filename
+                db.session(), settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.VISIT, filename=upload.filename
             )
         except DomainError as exc:
             refused.append(f"{upload.filename}: {exc.message}")
         else:
             photo_ids.append(photo.id)
     result = services.record_outcome(
-        db.session,
+        db.session(),
         current_user,
         visit,
         outcome=form.outcome,
@@ -267,7 +267,7 @@ def add(request_id: int) -> Response:
     now = utcnow()
     due_at = _local_date(request.form.get("due_on"))
     visit = services.add_visit(
-        db.session, current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(forms.assignee_id(request.form)), now=now
+        db.session(), current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(forms.assignee_id(request.form)), now=now
     )
     flash(_("Follow-up visit #%(id)s added.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
@@ -276,8 +276,8 @@ def add(request_id: int) -> Response:
 @bp.route("/visits/<int:visit_id>/assign", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def assign(visit_id: int) -> Response:
-    visit = services.get_visit(db.session, current_user, visit_id)
-    services.assign_visit(db.session, current_user, visit, _assignee(forms.assignee_id(request.form)))
+    visit = services.get_visit(db.session(), current_user, visit_id)
+    services.assign_visit(db.session(), current_user, visit, _assignee(forms.assignee_id(request.form)))
     flash(_("Follow-up visit #%(id)s assigned.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 
@@ -285,8 +285,8 @@ def assign(visit_id: int) -> Response:
 @bp.route("/visits/<int:visit_id>/cancel", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def cancel(visit_id: int) -> Response:
-    visit = services.get_visit(db.session, current_user, visit_id)
-    services.cancel_visit(db.session, current_user, visit, request.form.get("reason", ""))
+    visit = services.get_visit(db.session(), current_user, visit_id)
+    services.cancel_visit(db.session(), current_user, visit, request.form.get("reason", ""))
     flash(_("Follow-up visit #%(id)s cancelled.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 
@@ -295,14 +295,14 @@ def cancel(visit_id: int) -> Response:
 def _panel_helpers() -> dict[str, Any]:
     def visit_panel(req: ServiceRequest) -> dict[str, Any]:
         # Called only where a template includes visits/_request_panel.html, so other pages cost no query.
-        visits = services.visits_for_request(db.session, req)
+        visits = services.visits_for_request(db.session(), req)
         is_supervisor = current_user.is_authenticated and policies.can_manage_visits(current_user)
         return {
             "visits": visits,
-            "parent_visit": services.visit_of_follow_on(db.session, req) if req.parent_id else None,
-            "staff": services.outreach_staff(db.session) if is_supervisor else [],
+            "parent_visit": services.visit_of_follow_on(db.session(), req) if req.parent_id else None,
+            "staff": services.outreach_staff(db.session()) if is_supervisor else [],
             "is_supervisor": is_supervisor,
-            "photos": {v.id: services.photos_for_visit(db.session, v) for v in visits} if is_supervisor else {},
+            "photos": {v.id: services.photos_for_visit(db.session(), v) for v in visits} if is_supervisor else {},
             "request_url": request_url if is_supervisor else (lambda _id: None),
             "jobs": [wo for wo in req.work_orders if current_user.is_authenticated and workorders.can_view(current_user, wo)],
             "languages": VISIT_LANGUAGES,

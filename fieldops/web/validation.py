@@ -54,11 +54,11 @@ def text(value: Any, field: str, limit: int | None = None, label: str | None = N
     name = label or field.replace("_", " ")
     if not isinstance(value, str):
         raise FieldError(field, _("The %(name)s must be text.", name=name))
-    value = value.strip()
+    stripped = value.strip()
     limit = limit if limit is not None else TEXT_LIMITS[field]
-    if len(value) > limit:
+    if len(stripped) > limit:
         raise FieldError(field, _("The %(name)s is too long (at most %(limit)s characters).", name=name, limit=limit))
-    return value
+    return stripped
 
 
 def email(value: Any, field: str = "resident_email") -> str:

@@ -159,21 +159,22 @@ def seed_city(session: Session, *, rng: random.Random, now: dt.datetime) -> list
             district_index=index,
         )
         req.external_id = f"boston311:{row['CASE_ENQUIRY_ID']}"
+        handler: Crew | None
         if st.department.code == "PWD":
             ward = ward_of.get(req.district_id) if req.district_id else None
-            crew = ward_crew.get(ward) if ward else None
+            handler = ward_crew.get(ward) if ward else None
         else:
-            crew = dept_crew[st.department.code]
-        if crew is None or rng.random() < 0.08:
+            handler = dept_crew[st.department.code]
+        if handler is None or rng.random() < 0.08:
             continue  # left in triage for the supervisor
         # Dispatched within the first hours, as a 311 centre would: the history reads in the order it happened.
         scheduled = min(created + dt.timedelta(minutes=rng.randint(5, 180)), now)
         wo = create_work_order(
-            session, supervisor, req, crew_id=crew.id, assignee=crew_members[crew.id], priority=rng.choice([2, 3, 3, 3, 4]), at=scheduled
+            session, supervisor, req, crew_id=handler.id, assignee=crew_members[handler.id], priority=rng.choice([2, 3, 3, 3, 4]), at=scheduled
         )
         age = now - created
         if age > dt.timedelta(days=5):
-            _complete(session, crew_members[crew.id], wo, st, scheduled, now, rng)
+            _complete(session, crew_members[handler.id], wo, st, scheduled, now, rng)
     session.flush()
     return logins
 

@@ -43,7 +43,7 @@ def work_order_json(wo: WorkOrder, now: dt.datetime) -> dict[str, Any]:
 @bp.route("/api/my-work.json")
 def my_work_json() -> Response:
     now = utcnow()
-    orders = workorders.my_work(db.session, current_user)
+    orders = workorders.my_work(db.session(), current_user)
     return no_store_json(
         {
             "generated_at": now.isoformat(),

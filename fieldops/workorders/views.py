@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
@@ -58,7 +59,7 @@ def _points(orders: list[WorkOrder]) -> list[Point]:
 
 def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
     settings = get_settings()
-    m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session))
+    m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session()))
     return render_map(m)
 
 
@@ -82,16 +83,16 @@ def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], t
 @bp.route("/my-work")
 @roles_required(Role.CREW)
 def my_work() -> Response:
-    return _list_page(lambda statuses: services.my_work(db.session, current_user, statuses), "My work", "workorders.my_work")
+    return _list_page(lambda statuses: services.my_work(db.session(), current_user, statuses), "My work", "workorders.my_work")
 
 
 @bp.route("/work-orders")
 @roles_required(Role.SUPERVISOR)
 def overview() -> Response:
-    return _list_page(lambda statuses: services.all_work(db.session, statuses), "All work orders", "workorders.overview")
+    return _list_page(lambda statuses: services.all_work(db.session(), statuses), "All work orders", "workorders.overview")
 
 
-def _detail_context(wo: WorkOrder) -> dict[str, object]:
+def _detail_context(wo: WorkOrder) -> dict[str, Any]:
     settings = get_settings()
     req = wo.request
     small_map = None
@@ -102,14 +103,14 @@ def _detail_context(wo: WorkOrder) -> dict[str, object]:
     return {
         "wo": wo,
         "req": req,
-        "history": activity.history(db.session, req.id),
-        "photos": photos.photos_for_work_order(db.session, wo),
+        "history": activity.history(db.session(), req.id),
+        "photos": photos.photos_for_work_order(db.session(), wo),
         "next_statuses": services.allowed_next(current_user, wo),
         "crew_actions": services.crew_actions(current_user, wo),
         "transitions_to": services.TRANSITIONS_TO,
         "required_kinds": [k.value for k in services.required_photo_kinds(wo)],
         "photo_kinds_present": sorted({p.kind.value for p in wo.photos}),
-        "missing_photos": services.missing_photo_kinds(db.session, wo),
+        "missing_photos": services.missing_photo_kinds(db.session(), wo),
         "map": small_map,
         "S": WorkOrderStatus,
         "photo_kinds": [PhotoKind.BEFORE, PhotoKind.AFTER],
@@ -119,17 +120,17 @@ def _detail_context(wo: WorkOrder) -> dict[str, object]:
 
 @bp.route("/work-orders/<int:work_order_id>")
 def detail(work_order_id: int) -> Response:
-    wo = services.get_for_user(db.session, current_user, work_order_id)
+    wo = services.get_for_user(db.session(), current_user, work_order_id)
     return render("workorders/detail.html", "job", **_detail_context(wo))
 
 
 @bp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])
 def change_status(work_order_id: int) -> Response:
-    wo = services.get_for_user(db.session, current_user, work_order_id)
+    wo = services.get_for_user(db.session(), current_user, work_order_id)
     form = forms.status_form(request.form)
     to = form.to
     services.change_status(
-        db.session, current_user, wo, to, expected_version=form.version, resolution=form.resolution, reason=form.reason
+        db.session(), current_user, wo, to, expected_version=form.version, resolution=form.resolution, reason=form.reason
     )
     message = f"Work order #{wo.id} is now {to.label.lower()}."
     if is_htmx():
@@ -140,7 +141,7 @@ def change_status(work_order_id: int) -> Response:
 
 @bp.route("/work-orders/<int:work_order_id>/photos", methods=["POST"])
 def upload_photos(work_order_id: int) -> Response:
-    wo = services.get_for_user(db.session, current_user, work_order_id)
+    wo = services.get_for_user(db.session(), current_user, work_order_id)
     kind = forms.photo_kind(request.form)
     settings = get_settings()
     sent = form_photos(request.files.getlist("photos"), settings)
@@ -151,7 +152,7 @@ def upload_photos(work_order_id: int) -> Response:
         # Each photo stands alone: one bad file must not cost the crew the good ones.
         try:
             photos.add_work_order_photo(
-                db.session, settings, current_user, wo, raw=upload.data, kind=kind, filename=upload.filename
+                db.session(), settings, current_user, wo, raw=upload.data, kind=kind, filename=upload.filename
             )
             added += 1
         except DomainError as exc:

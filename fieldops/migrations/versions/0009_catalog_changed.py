@@ -20,7 +20,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     table = op.create_table('catalog_change',
     sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('changed_at', fieldops.db.UTCDateTime(), nullable=False),
@@ -32,5 +32,5 @@ def upgrade():
         op.bulk_insert(table, [{'id': 1, 'changed_at': dt.datetime.now(dt.UTC).replace(microsecond=0)}])
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_table('catalog_change')
