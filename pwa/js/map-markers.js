@@ -15,7 +15,7 @@
       var group = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
       var markers = [];
       for (var i = 0; i < cols.lat.length; i++) {
-        var icon = L.divIcon({ className: "fo-pin " + (cols.cls[i] || ""), iconSize: [22, 22] });
+        var icon = L.divIcon({ className: "fo-pin " + (cols.cls[i] || ""), iconSize: [44, 44] });
         var m = L.marker([cols.lat[i], cols.lon[i]], { icon: icon, title: cols.label[i], keyboard: true });
         m.bindPopup(popup(cols.url[i], cols.label[i]));
         markers.push(m);
