@@ -111,3 +111,31 @@ def test_no_page_scrolls_sideways_and_every_field_control_fits_a_finger(browser,
                 problems[f"{user or 'resident'} {url}"] = found
         ctx.close()
     assert not problems, "\n".join(f"{where}:\n  " + "\n  ".join(found) for where, found in problems.items())
+
+
+CHART_TEXT = """
+() => [...document.querySelectorAll("svg.chart")].flatMap(svg => {
+  const box = svg.getBoundingClientRect();
+  return [...svg.querySelectorAll("text")].map(t => {
+    const r = t.getBoundingClientRect();
+    return { text: t.textContent.slice(0, 20), px: r.height, inside: r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1 };
+  });
+})
+"""
+
+
+@pytest.mark.parametrize("width", (390, 1024))
+def test_performance_charts_have_titles_and_text_big_enough_to_read(browser, live_server, day, width) -> None:  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": width, "height": 768}, locale="en-US")
+    page = ctx.new_page()
+    sign_in(page, live_server, "sam")
+    page.goto(live_server + "/performance")
+    texts = page.evaluate(CHART_TEXT)
+    assert texts, "no chart text on the page"
+    # Glyph boxes are ~1.15 × the font size: 13.8 px of box is 12 px text.
+    small = [t for t in texts if t["px"] < 12 * 1.15 - 0.5]
+    clipped = [t for t in texts if not t["inside"]]
+    titles = page.locator(".perf-charts figcaption").all_inner_texts()
+    ctx.close()
+    assert small == [] and clipped == []
+    assert len(titles) == 4 and all(t.strip() for t in titles)
