@@ -79,9 +79,10 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
     install_append_only_guard()
-    from fieldops import i18n
+    from fieldops import activity, i18n
 
     i18n.init_app(app)
+    activity.init_app(app)  # the history_line filter
 
     from fieldops.accounts import sessions as user_sessions
 
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
     @login_manager.user_loader
     def load_user(login_id: str) -> User | None:
         # Only a live server-side session signs anyone in: sign-out and revocation end the cookie at once.
-        found = user_sessions.load(db.session, login_id)
+        found = user_sessions.load(db.session(), login_id)
         if found is None:
             return None
         user, row = found
@@ -122,8 +123,10 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
         remaining = (old.remember_until - utcnow()) if old is not None and old.remember_until is not None else None
         if old is None or remaining is None or remaining <= dt.timedelta(0):
             return
-        user_sessions.revoke(db.session, old)
-        issued = start(db.session, user, remember_for=remaining, user_agent=old.user_agent, ip=old.ip)
+        user_sessions.revoke(db.session(), old)
+        issued = start(db.session(), user, remember_for=remaining, user_agent=old.user_agent, ip=old.ip)
+        # Committed now, not with the request (fieldops/web/transaction.py): the browser gets the new cookie whatever
+        # this request answers, so the new row must exist even if the page turns out to be a 404 or a refused form.
         db.session.commit()
         user_sessions.set_current(issued.row)
         flask_session["_user_id"] = issued.login_id
@@ -177,10 +180,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 def _register_web(app: Flask, settings: Settings) -> None:
-    from fieldops.web import assets, csp, errors, filters
+    from fieldops.web import assets, csp, errors, filters, transaction
     from fieldops.web.access import require_login
 
     app.before_request(require_login)
+    transaction.init_app(app)
     errors.register(app)
     filters.register(app, settings)
     manifest = assets.AssetManifest(PWA_DIR)

@@ -61,7 +61,7 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     """Create the database, load the demo city (real Boston 311 cases) and run the server."""
     from fieldops import get_settings
     from fieldops.accounts.models import User
-    from fieldops.demo import DEMO_PASSWORD, load_demo
+    from fieldops.demo import DEMO_PASSWORD, demo_notes, load_demo
     from fieldops.extensions import db
 
     settings = get_settings()
@@ -74,7 +74,7 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     upgrade_database()
     if db.session.query(User.id).first() is None:
-        logins = load_demo(db.session)
+        logins = load_demo(db.session())
         db.session.commit()
         click.echo("Loaded the demo city: 700 real Boston 311 requests (2015) on Boston's 22 wards.")
         click.echo(f"\nDemo logins (password for all: {DEMO_PASSWORD}):")
@@ -83,9 +83,8 @@ def demo(host: str, port: int, reset: bool, no_serve: bool) -> None:
     else:
         click.echo(f"The database already has data; demo logins use the password {DEMO_PASSWORD}.")
         click.echo("  crew-north, crew-central, crew-south, inspector, parks, signs, supervisor, outreach, admin")
-    from fieldops.open311.demo import DEMO_KEY
-
-    click.echo(f"Open311 demo API key: {DEMO_KEY}  (GeoReport v2 at /open311/v2/; revoke it on anything real)")
+    for note in demo_notes():
+        click.echo(note)
     if not no_serve:
         _serve(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
 
@@ -121,7 +120,7 @@ def import_districts(file: Path, kind: str, code_property: str | None, name_prop
 
     try:
         result = services.import_districts(
-            db.session,
+            db.session(),
             services.load_geojson(file),
             kind=kind,
             code_property=code_property,
@@ -157,7 +156,7 @@ def create_user(username: str, role: str, full_name: str, crew_name: str | None,
         if crew is None:
             raise click.ClickException(f"No crew named {crew_name!r}.")
     try:
-        user = services.create_user(db.session, username=username, full_name=full_name, password=password, role=Role(role), crew=crew)
+        user = services.create_user(db.session(), username=username, full_name=full_name, password=password, role=Role(role), crew=crew)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import DeclarativeBase
@@ -65,3 +65,7 @@ def str_enum(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {dt.datetime: UTCDateTime()}
+
+    if TYPE_CHECKING:
+        # Every model here is mapped to a Table (none to a join or a select), so Core's update()/insert() take it.
+        __table__: ClassVar[sa.Table]

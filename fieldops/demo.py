@@ -1,78 +1,27 @@
-"""Demo data: real 2015 Boston 311 requests on real Boston wards, moved to the recent past."""
+"""Demo data: each feature registers its demo loader from its `init_app`; `load_demo` runs them in order.
+
+The first loader (workorders' `seed_city`) builds the demo city, real 2015 Boston 311 requests on real Boston wards
+moved to the recent past; the others add what their feature shows on top of it. No feature is named here.
+"""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import importlib
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from fieldops.activity.verbs import Verb
-from fieldops.accounts.models import Crew, Role, User
-from fieldops.accounts.services import create_user
-from fieldops.activity import services as activity
-from fieldops.catalog.models import Department, ServiceType
+from fieldops.accounts.models import User
 from fieldops.db import utcnow
-from fieldops.districts.models import District
-from fieldops.districts.services import DistrictIndex, import_districts, load_geojson
-from fieldops.servicerequests.models import Channel, RequestStatus
-from fieldops.servicerequests.services import create_request
-from fieldops.workorders.models import WorkOrderStatus
-from fieldops.workorders.services import create_work_order
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "fieldops-demo"
 BOSTON_CENTER = (42.3320, -71.0750)
-
-DEPARTMENTS = [
-    ("PWD", "Public Works"),
-    ("ISD", "Inspectional Services"),
-    ("PARKS", "Parks and Recreation"),
-    ("BTD", "Transportation"),
-]
-# code, name, department, Boston TYPE, SLA hours, before photo, after photo
-SERVICE_TYPES = [
-    ("pothole", "Pothole", "PWD", "Pothole Repair (Internal)", 48, False, True),
-    ("streetlight", "Street light out", "PWD", "Street Light Outages", 72, False, False),
-    ("sidewalk", "Sidewalk repair (make safe)", "PWD", "Sidewalk Repair (Make Safe)", 120, True, True),
-    ("litter-basket", "Overflowing litter basket", "PWD", "Empty Litter Basket", 24, False, False),
-    ("dead-animal", "Dead animal pick-up", "PWD", "Pick up Dead Animal", 24, False, False),
-    ("graffiti", "Graffiti removal", "PWD", "PWD Graffiti", 168, True, True),
-    ("bulk-item", "Bulk item pick-up", "PWD", "Schedule a Bulk Item Pickup SS", 72, False, False),
-    ("rodent", "Rodent activity", "ISD", "Rodent Activity", 72, False, False),
-    ("tree", "Tree maintenance", "PARKS", "Tree Maintenance Requests", 240, False, True),
-    ("sign", "Sign repair", "BTD", "Sign Repair", 120, False, True),
-]
-SOURCES = {
-    "Citizens Connect App": Channel.APP,
-    "Constituent Call": Channel.PHONE,
-    "Self Service": Channel.WEB,
-    "City Worker App": Channel.STAFF,
-    "Employee Generated": Channel.STAFF,
-}
-# Public Works splits the city into three crew areas by ward; the other departments have one crew each.
-PWD_AREAS = {
-    "North": {1, 2, 3, 4, 5, 21, 22},
-    "Central": {6, 7, 8, 9, 10, 11},
-    "South": {12, 13, 14, 15, 16, 17, 18, 19, 20},
-}
-RESOLUTIONS = {
-    "pothole": "Filled with hot patch and rolled.",
-    "streetlight": "Replaced lamp and photocell.",
-    "sidewalk": "Cold patch placed, area made safe; slab replacement scheduled.",
-    "litter-basket": "Basket emptied, liner replaced.",
-    "dead-animal": "Removed and disposed.",
-    "graffiti": "Painted over to match.",
-    "bulk-item": "Items collected.",
-    "rodent": "Baited burrows, owner notified about trash storage.",
-    "tree": "Pruned hanging limb.",
-    "sign": "Sign re-mounted on new post.",
-}
 
 
 @dataclass(frozen=True)
@@ -82,177 +31,49 @@ class DemoLogin:
     description: str
 
 
+DemoLoader = Callable[..., list[DemoLogin]]
+"""`loader(session, *, rng: random.Random, now: datetime) -> list[DemoLogin]`: adds its rows (flushes, never
+commits) and returns the sign-ins it made. All loaders share one seeded `rng`, so the demo is the same every time."""
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    name: str
+    order: int
+    load: DemoLoader
+    # Lines `fieldops demo` prints after the logins (e.g. an API key), whether or not it loaded anything.
+    notes: tuple[str, ...] = ()
+
+
+EXTENSION_KEY = "fieldops.demo_loaders"
+
+
+def register_demo_loader(app: Flask, name: str, load: DemoLoader, *, order: int, notes: tuple[str, ...] = ()) -> None:
+    """Add a feature's demo loader to the app (from the feature's `init_app`); loaders run by ascending `order`.
+    Registering the same name again replaces it."""
+    steps: dict[str, DemoStep] = app.extensions.setdefault(EXTENSION_KEY, {})
+    steps[name] = DemoStep(name=name, order=order, load=load, notes=notes)
+
+
+def demo_steps(app: Flask | None = None) -> list[DemoStep]:
+    """The app's demo loaders in the order they run."""
+    app = app or current_app
+    steps: dict[str, DemoStep] = app.extensions.get(EXTENSION_KEY, {})
+    return sorted(steps.values(), key=lambda step: (step.order, step.name))
+
+
+def demo_notes(app: Flask | None = None) -> list[str]:
+    return [note for step in demo_steps(app) for note in step.notes]
+
+
 def load_demo(session: Session, *, seed: int = 311, now: dt.datetime | None = None) -> list[DemoLogin]:
-    """Fill an empty database with the demo city; refuses to touch a database that has users."""
+    """Fill an empty database with the demo city and every feature's demo; refuses a database that has users."""
     if session.scalar(sa.select(sa.func.count()).select_from(User)):
         raise RuntimeError("the database already has users; the demo loads only into an empty database")
     now = now or utcnow()
     rng = random.Random(seed)
-    import_districts(
-        session,
-        load_geojson(DATA_DIR / "boston_wards.geojson"),
-        kind="ward",
-        code_property="WARD",
-        name_prefix="Ward ",
-        source="City of Boston wards (ODC-PDDL)",
-    )
-    for d in session.scalars(sa.select(District)):
-        d.name = f"Ward {d.code}"
-    departments = {code: Department(code=code, name=name) for code, name in DEPARTMENTS}
-    session.add_all(departments.values())
-    types: dict[str, ServiceType] = {}
-    by_boston_type: dict[str, ServiceType] = {}
-    for code, name, dept, boston, sla, before, after in SERVICE_TYPES:
-        st = ServiceType(
-            code=code,
-            name=name,
-            department=departments[dept],
-            group=departments[dept].name,
-            sla_hours=sla,
-            requires_before_photo=before,
-            requires_after_photo=after,
-            keywords=boston.lower(),
-        )
-        types[code] = st
-        by_boston_type[boston] = st
-    session.add_all(types.values())
-    session.flush()
-
     logins: list[DemoLogin] = []
-    ward_crew: dict[int, Crew] = {}
-    crew_members: dict[int, User] = {}
-    for area, wards in PWD_AREAS.items():
-        crew = Crew(name=f"Public Works {area}", department=departments["PWD"])
-        session.add(crew)
+    for step in demo_steps():
+        logins += step.load(session, rng=rng, now=now)
         session.flush()
-        user = create_user(
-            session, username=f"crew-{area.lower()}", full_name=f"{area} crew lead", password=DEMO_PASSWORD, role=Role.CREW, crew=crew
-        )
-        crew_members[crew.id] = user
-        logins.append(DemoLogin(user.username, "crew", f"Public Works crew, wards {', '.join(map(str, sorted(wards)))}"))
-        for w in wards:
-            ward_crew[w] = crew
-    dept_crew: dict[str, Crew] = {}
-    for dept, username, label in (("ISD", "inspector", "Rodent inspector"), ("PARKS", "parks", "Parks tree crew"), ("BTD", "signs", "Sign shop crew")):
-        crew = Crew(name=label, department=departments[dept])
-        session.add(crew)
-        session.flush()
-        user = create_user(session, username=username, full_name=label, password=DEMO_PASSWORD, role=Role.CREW, crew=crew)
-        crew_members[crew.id] = user
-        dept_crew[dept] = crew
-        logins.append(DemoLogin(username, "crew", f"{label}, whole city"))
-    supervisor = create_user(session, username="supervisor", full_name="Dana Dispatcher", password=DEMO_PASSWORD, role=Role.SUPERVISOR)
-    create_user(session, username="outreach", full_name="Olga Outreach", password=DEMO_PASSWORD, role=Role.OUTREACH)
-    create_user(session, username="admin", full_name="Ari Admin", password=DEMO_PASSWORD, role=Role.ADMIN)
-    logins += [
-        DemoLogin("supervisor", "supervisor", "sees every work order"),
-        DemoLogin("outreach", "outreach", "mobile 311 staff"),
-        DemoLogin("admin", "admin", "everything"),
-    ]
-
-    index = DistrictIndex.load(session, kind="ward")
-    ward_of = {d.id: int(d.code) for d in session.scalars(sa.select(District))}
-    with (DATA_DIR / "boston311_2015_demo.csv").open(newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
-    for row in rows:
-        st = by_boston_type[row["TYPE"]]
-        # Spread the real cases over the last three weeks so the demo has fresh, due and overdue work.
-        created = now - dt.timedelta(minutes=rng.randint(30, 21 * 24 * 60))
-        req = create_request(
-            session,
-            supervisor,
-            service_type=st,
-            channel=SOURCES.get(row["Source"], Channel.PHONE),
-            description=_description(row),
-            latitude=float(row["LATITUDE"]),
-            longitude=float(row["LONGITUDE"]),
-            address=" ".join(row["Location"].split()),
-            created_at=created,
-            district_index=index,
-        )
-        req.external_id = f"boston311:{row['CASE_ENQUIRY_ID']}"
-        if st.department.code == "PWD":
-            ward = ward_of.get(req.district_id) if req.district_id else None
-            crew = ward_crew.get(ward) if ward else None
-        else:
-            crew = dept_crew[st.department.code]
-        if crew is None or rng.random() < 0.08:
-            continue  # left in triage for the supervisor
-        # Dispatched within the first hours, as a 311 centre would: the history reads in the order it happened.
-        scheduled = min(created + dt.timedelta(minutes=rng.randint(5, 180)), now)
-        wo = create_work_order(
-            session, supervisor, req, crew_id=crew.id, assignee=crew_members[crew.id], priority=rng.choice([2, 3, 3, 3, 4]), at=scheduled
-        )
-        age = now - created
-        if age > dt.timedelta(days=5):
-            _complete(session, crew_members[crew.id], wo, st, scheduled, now, rng)
-    session.flush()
-    for name in FEATURE_DEMOS:
-        logins += importlib.import_module(name).seed_demo(session, rng=rng, now=now)
-    session.flush()
-    _updated_at_follows_history(session)
     return logins
-
-
-def _updated_at_follows_history(session: Session) -> None:
-    # A request's last change is its latest public note (what Open311 shows: its public history entries, and the
-    # opening and closing of follow-on requests), never the moment the demo happened to write the row: clients page
-    # with updated_after and would otherwise skip changes or see them out of order. A request with no public entry
-    # keeps its latest private one.
-    from fieldops.activity import verbs
-    from fieldops.activity.models import Activity
-    from fieldops.servicerequests.models import ServiceRequest
-
-    public = set(verbs.open311_verbs())
-    latest: dict[int, dt.datetime] = {}
-    fallback: dict[int, dt.datetime] = {}
-    for request_id, verb, at in session.execute(sa.select(Activity.request_id, Activity.verb, Activity.created_at)):
-        target = latest if verb in public else fallback
-        target[request_id] = max(at, target.get(request_id, at))
-    for parent_id, created, closed in session.execute(
-        sa.select(ServiceRequest.parent_id, ServiceRequest.created_at, ServiceRequest.closed_at).where(ServiceRequest.parent_id.is_not(None))
-    ):
-        latest[parent_id] = max(created, closed or created, latest.get(parent_id, created))
-    rows = [{"rid": rid, "at": latest.get(rid) or fallback[rid]} for rid in set(latest) | set(fallback)]
-    if rows:
-        table = ServiceRequest.__table__
-        session.execute(table.update().where(table.c.id == sa.bindparam("rid")).values(updated_at=sa.bindparam("at")), rows)
-    session.expire_all()
-
-
-# Feature modules with `seed_demo(session, *, rng, now) -> list[DemoLogin]`, run in this order after the
-# core city (districts, catalogue, users, requests, work orders) is loaded.
-FEATURE_DEMOS: tuple[str, ...] = ("fieldops.dispatch.demo", "fieldops.visits.demo", "fieldops.outreach.demo", "fieldops.open311.demo")
-
-
-def _description(row: dict[str, str]) -> str:
-    title = row["CASE_TITLE"].strip()
-    # Boston's export often carries workflow words ("PRINTED") instead of a resident's description.
-    return "" if title.upper() in {"PRINTED", "", row["TYPE"].upper()} else title
-
-
-def _complete(
-    session: Session, user: User, wo: object, st: ServiceType, scheduled: dt.datetime, now: dt.datetime, rng: random.Random
-) -> None:
-    from fieldops.workorders.models import WorkOrder
-
-    assert isinstance(wo, WorkOrder)
-    # Some jobs close late (past their target), none in the future: the demo's history never runs ahead of now.
-    done = scheduled + dt.timedelta(hours=st.sla_hours * rng.uniform(0.2, 1.6))
-    done = min(done, now - dt.timedelta(minutes=rng.randint(10, 600)))
-    done = max(done, scheduled + dt.timedelta(minutes=30))
-    wo.status = WorkOrderStatus.COMPLETED
-    wo.resolution = RESOLUTIONS[st.code]
-    wo.completed_at = done
-    wo.request.status = RequestStatus.CLOSED
-    wo.request.closed_at = done
-    activity.record(
-        session,
-        request_id=wo.request_id,
-        work_order_id=wo.id,
-        actor=user,
-        verb=Verb.STATUS_COMPLETED,
-        summary=f"Assigned → Completed: {wo.resolution}",
-        detail={"from": "assigned", "to": "completed", "demo": True},
-        at=done,
-    )

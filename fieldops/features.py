@@ -40,5 +40,5 @@ def init_features(app: Flask, features: tuple[str, ...] = FEATURES) -> None:
     """Let each feature register itself, in order. Tests pass extra (test-only) feature modules."""
     app.extensions["fieldops.features"] = features
     for name in features:
-        module: Feature = importlib.import_module(name)  # type: ignore[assignment]
+        module: Feature = importlib.import_module(name)
         module.init_app(app)

@@ -33,7 +33,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from fieldops import PACKAGE_DIR
-from fieldops.extensions import db
 from fieldops.web.access import public
 from fieldops.web.redirects import safe_next
 
@@ -274,5 +273,4 @@ def choose_language() -> Response:
         session["lang"] = code
         if current_user.is_authenticated and current_user.language != code:
             current_user.language = code
-            db.session.commit()
     return redirect(safe_next(request.form.get("next")) or "/")

@@ -1,41 +1,38 @@
-"""Import every feature's models so the metadata is complete (Alembic, create_all, tests)."""
+"""Import every package's models so the metadata is complete (Alembic, create_all, tests).
 
-from fieldops.accounts.models import Crew, Role, User
-from fieldops.activity.models import Activity
-from fieldops.catalog.models import BusinessCalendar, Department, Holiday, ServiceAttribute, ServiceType
-from fieldops.districts.models import District
-from fieldops.open311.models import ApiKey
-from fieldops.outreach.models import EventCheckin, OutreachEvent
-from fieldops.photos.models import Photo, PhotoKind
-from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
-from fieldops.sync.models import IdempotencyKey, SyncConflict
-from fieldops.visits.models import FollowUpVisit
-from fieldops.workorders.models import Priority, WorkOrder, WorkOrderStatus
-import fieldops.performance.models  # noqa: F401,E402  (indexes on service_request for the performance view)
+The core packages' models and each feature's `models` module (fieldops/features.py), if it has one: a new feature's
+tables join the metadata without editing this file. Names defined by those modules stay importable from here
+(`from fieldops.models import ServiceRequest`).
+"""
 
-__all__ = [
-    "ApiKey",
-    "BusinessCalendar",
-    "EventCheckin",
-    "FollowUpVisit",
-    "Holiday",
-    "OutreachEvent",
-    "ServiceAttribute",
-    "Activity",
-    "Channel",
-    "Crew",
-    "Department",
-    "District",
-    "IdempotencyKey",
-    "Photo",
-    "PhotoKind",
-    "Priority",
-    "RequestStatus",
-    "Role",
-    "ServiceRequest",
-    "ServiceType",
-    "SyncConflict",
-    "User",
-    "WorkOrder",
-    "WorkOrderStatus",
-]
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from types import ModuleType
+from typing import Any
+
+from fieldops.features import FEATURES
+
+CORE_PACKAGES: tuple[str, ...] = ("fieldops.accounts", "fieldops.activity", "fieldops.catalog", "fieldops.districts")
+
+
+def _models_modules() -> list[ModuleType]:
+    modules = []
+    for package in dict.fromkeys(CORE_PACKAGES + FEATURES):
+        name = f"{package}.models"
+        if importlib.util.find_spec(name) is not None:
+            modules.append(importlib.import_module(name))
+    return modules
+
+
+MODELS_MODULES: list[ModuleType] = _models_modules()
+
+
+def __getattr__(name: str) -> Any:
+    # Only the names each models module defines itself, not what it imports.
+    for module in MODELS_MODULES:
+        value = getattr(module, name, None)
+        if value is not None and getattr(value, "__module__", None) == module.__name__:
+            return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -4,12 +4,12 @@
  * config placeholder below with this app's build: the precache manifest (hashed URLs), the hashed
  * URLs of the vendored workbox modules and the tile server. Nothing here is fetched from a CDN.
  *
- * Caches (other code relies on these names):
- *   fieldops-precache-*  the app shell: hashed css/js/icons/vendor files and /offline
- *   fieldops-pages       HTML pages, NetworkFirst; per user, cleared on sign-out
- *   fieldops-data        GET /api/... JSON, NetworkFirst; per user, cleared on sign-out
+ * Caches, named once in fieldops/pwa/build.py (CACHE_NAMES; pages read the same names, pwa/js/caches.js):
+ *   <prefix>-precache-*  the app shell: hashed css/js/icons/vendor files and /offline
+ *   caches.pages         HTML pages, NetworkFirst; per user, cleared on sign-out
+ *   caches.data          GET /api/... JSON, NetworkFirst; per user, cleared on sign-out
  *                        (requests with cache "no-store"/"reload" bypass it; no-store answers are never kept)
- *   fieldops-tiles       map tiles, CacheFirst, 30 days, at most 3000
+ *   caches.tiles         map tiles, CacheFirst, 30 days, at most 3000
  * Messages from pages: SKIP_WAITING, CLEAR_USER_CACHES (answers USER_CACHES_CLEARED), GET_VERSION.
  * Messages to pages: OUTBOX_SYNC (Background Sync fired: replay the outbox).
  * Writes are not handled here: the page owns the outbox (Workbox BackgroundSync would treat a
@@ -21,10 +21,10 @@
 
 const FIELDOPS = /*@fieldops-config*/ {};
 
-const PAGES_CACHE = "fieldops-pages";
-const DATA_CACHE = "fieldops-data";
-const TILES_CACHE = "fieldops-tiles";
-const USER_CACHES = [PAGES_CACHE, DATA_CACHE];
+const PAGES_CACHE = FIELDOPS.caches.pages;
+const DATA_CACHE = FIELDOPS.caches.data;
+const TILES_CACHE = FIELDOPS.caches.tiles;
+const USER_CACHES = FIELDOPS.userCaches;
 const NETWORK_TIMEOUT_SECONDS = 4;
 
 importScripts(FIELDOPS.workboxSw);
@@ -45,7 +45,7 @@ workbox.loadModule("workbox-precaching");
 workbox.loadModule("workbox-expiration");
 workbox.loadModule("workbox-cacheable-response");
 
-workbox.core.setCacheNameDetails({ prefix: "fieldops" });
+workbox.core.setCacheNameDetails({ prefix: FIELDOPS.cachePrefix });
 workbox.core.clientsClaim();
 
 // ------------------------------------------------------------------ app shell
@@ -149,7 +149,7 @@ self.addEventListener("message", function (event) {
 
 // Background Sync only wakes the pages: they own the outbox and replay it themselves.
 self.addEventListener("sync", function (event) {
-  if (event.tag !== "fieldops-outbox") return;
+  if (event.tag !== FIELDOPS.syncTag) return;
   event.waitUntil(
     self.clients.matchAll({ includeUncontrolled: true, type: "window" }).then(function (windows) {
       windows.forEach(function (client) { client.postMessage({ type: "OUTBOX_SYNC" }); });

@@ -116,26 +116,28 @@ PACKAGES: list[dict] = [
         for mod, integrity in WORKBOX_MODULES.items()
     ],
     {
+        # The page side of the service worker: registration, update and messages (pwa/js/sw-register.js).
+        # An ES module, imported as "workbox-window" through the import map.
+        "name": "workbox-window",
+        "version": WORKBOX_VERSION,
+        "license": "MIT",
+        "integrity": "sha512-notZDH2u8VXaqyuD7xaqIfEFi6SRM4SUSd7ewe9PDsVqADuepxX2ZMY3uvuZGxzY5ZOsGC/vD3A/3smFtJt4/A==",
+        "files": {
+            "build/workbox-window.prod.mjs": "workbox/workbox-window.prod.mjs",
+            "LICENSE": "workbox/LICENSE",
+        },
+    },
+    {
         "name": "dexie",
         "version": "4.4.7",
         "license": "Apache-2.0",
         "integrity": "sha512-wemFiCl3DTCnfzyqepUTX1ugbYbkTrw3aEZOG7YjAOUoEQB5g5PrEywPzk5JpbX/SxqQ9IvjUpxCDIEjoOWEfA==",
         "files": {
-            "dist/dexie.min.js": "dexie/dexie.min.js",  # UMD, window.Dexie
+            # The ES module build (default export Dexie, and liveQuery): pages import it as "dexie"
+            # through the import map (fieldops/pwa/build.py import_map).
+            "dist/modern/dexie.min.mjs": "dexie/dexie.min.mjs",
             "LICENSE": "dexie/LICENSE",
             "NOTICE": "dexie/NOTICE",  # Apache-2.0 s.4(d): NOTICE must travel with it
-        },
-    },
-    {
-        "name": "exifr",
-        "version": "7.1.3",
-        "license": "MIT",
-        "integrity": "sha512-g/aje2noHivrRSLbAUtBPWFbxKdKhgj/xr1vATDdUXPOFYJlQ62Ft0oy+72V6XLIpDJfHs6gXLbBLAolqOXYRw==",
-        "files": {
-            # "lite" UMD bundle: window.exifr; JPEG + HEIC; TIFF/EXIF/GPS + XMP;
-            # exifr.gps(), exifr.orientation(), exifr.rotation(), exifr.parse().
-            "dist/lite.umd.js": "exifr/lite.umd.js",
-            "LICENSE": "exifr/LICENSE",
         },
     },
     {

@@ -47,3 +47,18 @@ def open_marker_popup(page, marker_selector: str):  # type: ignore[no-untyped-de
     link.wait_for()
     page.wait_for_function("() => !document.querySelector('.leaflet-map-pane.leaflet-pan-anim')")
     return link
+
+
+def wait_for_outbox(page, condition: str, arg: object = None, *, timeout: float = 30_000, polling: float = 250) -> None:  # type: ignore[no-untyped-def]
+    """Wait until `condition` (JavaScript over `o`, the page's outbox module, and `arg`) is true.
+
+    The outbox is an ES module (pwa/js/outbox.js), reached with import("fieldops/outbox") through the page's
+    import map; page.wait_for_function cannot poll an async predicate (a Promise is truthy), so this polls."""
+    import time
+
+    script = f"async (arg) => {{ const o = (await import('fieldops/outbox')).outbox; return !!({condition}); }}"
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(script, arg):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"outbox: {condition} not true after {timeout} ms")
+        page.wait_for_timeout(polling)

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from fieldops.accounts.models import Role, User
+from fieldops.servicerequests.models import ServiceRequest
+from fieldops.visits.models import FollowUpVisit, VisitStatus
+from fieldops.workorders.models import WorkOrder
 
 if TYPE_CHECKING:
     from fieldops.photos.models import Photo
-    from fieldops.servicerequests.models import ServiceRequest
-    from fieldops.visits.models import FollowUpVisit
-    from fieldops.workorders.models import WorkOrder
 
 
 def is_supervisor(user: User) -> bool:
@@ -59,6 +59,16 @@ def can_edit_work_order(user: User, wo: WorkOrder) -> bool:
     return can_view_work_order(user, wo)
 
 
+def work_order_is_on_users_list(user: User, wo: WorkOrder) -> bool:
+    """On the user's list now (the rule of "my work": their own job, or their crew's job nobody holds); supervisors
+    act on any job. A sync replay on a job that stopped being on the list is a conflict (reassigned meanwhile)."""
+    if is_supervisor(user):
+        return True
+    if wo.assignee_id is not None:
+        return wo.assignee_id == user.id
+    return wo.crew_id is not None and wo.crew_id == user.crew_id
+
+
 def can_reassign_work_order(user: User, wo: WorkOrder) -> bool:
     """Only supervisors move jobs between crews and people."""
     return is_supervisor(user)
@@ -66,8 +76,6 @@ def can_reassign_work_order(user: User, wo: WorkOrder) -> bool:
 
 def work_order_visible_clause(user: User) -> sa.ColumnElement[bool]:
     """can_view_work_order as a WHERE clause on WorkOrder."""
-    from fieldops.workorders.models import WorkOrder
-
     if is_supervisor(user):
         return sa.true()
     if user.role != Role.CREW:
@@ -90,9 +98,6 @@ def can_view_request(user: User, req: ServiceRequest) -> bool:
 
 def request_visible_clause(user: User) -> sa.ColumnElement[bool]:
     """can_view_request as a WHERE clause (or a selected boolean) on ServiceRequest."""
-    from fieldops.servicerequests.models import ServiceRequest
-    from fieldops.workorders.models import WorkOrder
-
     if is_supervisor(user):
         return sa.true()
     if user.role != Role.CREW:
@@ -125,8 +130,6 @@ def is_visitor(user: User) -> bool:
 
 def can_view_visit(user: User, visit: FollowUpVisit) -> bool:
     """Supervisors see every visit; outreach staff their own, and pending ones nobody has taken yet."""
-    from fieldops.visits.models import VisitStatus
-
     if is_supervisor(user):
         return True
     if user.role != Role.OUTREACH:
@@ -138,8 +141,6 @@ def can_view_visit(user: User, visit: FollowUpVisit) -> bool:
 
 def can_view_visit_contact(user: User, visit: FollowUpVisit) -> bool:
     """The resident's name and phone on a visit: its visitor while it is pending; afterwards supervisors only."""
-    from fieldops.visits.models import VisitStatus
-
     if is_supervisor(user):
         return True
     return user.role == Role.OUTREACH and visit.status == VisitStatus.PENDING and visit.assigned_to_id == user.id

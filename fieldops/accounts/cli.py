@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from flask.cli import with_appcontext
+
+if TYPE_CHECKING:
+    from fieldops.accounts.models import User
 
 
 @click.group("sign-in-pauses")
@@ -19,7 +24,7 @@ def list_() -> None:
     from fieldops.db import utcnow
     from fieldops.extensions import db
 
-    rows = throttle.paused(db.session, utcnow())
+    rows = throttle.paused(db.session(), utcnow())
     if not rows:
         click.echo("No sign-in is paused.")
         return
@@ -40,7 +45,7 @@ def clear(username: str | None, ip: str | None) -> None:
 
     if username is None and ip is None:
         raise click.UsageError("Give --username, --ip or both.")
-    removed = throttle.clear(db.session, username=username, ip=ip)
+    removed = throttle.clear(db.session(), username=username, ip=ip)
     db.session.commit()
     click.echo(f"Cleared {removed} sign-in counter{'s' if removed != 1 else ''}.")
 
@@ -53,7 +58,7 @@ def users() -> None:
     """Accounts: set a password, deactivate or reactivate (each ends the person's sessions where it should)."""
 
 
-def _user(username: str):  # type: ignore[no-untyped-def]
+def _user(username: str) -> User:
     import sqlalchemy as sa
 
     from fieldops.accounts.models import User
@@ -76,7 +81,7 @@ def set_password(username: str, password: str) -> None:
     from fieldops.extensions import db
 
     try:
-        ended = services.set_password(db.session, _user(username), password)
+        ended = services.set_password(db.session(), _user(username), password)
     except DomainError as exc:
         raise click.ClickException(exc.message) from exc
     db.session.commit()
@@ -91,7 +96,7 @@ def deactivate(username: str) -> None:
     from fieldops.accounts import services
     from fieldops.extensions import db
 
-    ended = services.set_active(db.session, _user(username), False)
+    ended = services.set_active(db.session(), _user(username), False)
     db.session.commit()
     click.echo(f"{username} deactivated; {ended} session{'s' if ended != 1 else ''} ended.")
 
@@ -104,7 +109,7 @@ def activate(username: str) -> None:
     from fieldops.accounts import services
     from fieldops.extensions import db
 
-    services.set_active(db.session, _user(username), True)
+    services.set_active(db.session(), _user(username), True)
     db.session.commit()
     click.echo(f"{username} may sign in again.")
 
@@ -120,7 +125,7 @@ def purge_sessions(older_than_days: int) -> None:
     from fieldops.accounts import sessions
     from fieldops.extensions import db
 
-    removed = sessions.purge(db.session, older_than=dt.timedelta(days=older_than_days))
+    removed = sessions.purge(db.session(), older_than=dt.timedelta(days=older_than_days))
     db.session.commit()
     click.echo(f"Deleted {removed} old session{'s' if removed != 1 else ''}.")
 

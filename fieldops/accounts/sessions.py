@@ -29,7 +29,8 @@ def current() -> UserSession | None:
     """The session row of the request being handled (set by the user loader or at sign-in)."""
     from flask import request
 
-    return request.environ.get("fieldops.user_session")  # type: ignore[no-any-return]
+    row: UserSession | None = request.environ.get("fieldops.user_session")
+    return row
 
 
 def set_current(row: UserSession | None) -> None:

@@ -20,6 +20,7 @@ import datetime as dt
 import ipaddress
 import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -36,7 +37,7 @@ UNKNOWN_ADDRESS = "unknown"
 USERNAME_CHARS = 80  # LoginThrottle.username; no account has a longer one, so longer typed names may share a row
 ADDRESS_CHARS = 64  # LoginThrottle.ip
 PRUNE_BATCH = 200
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_INSERTS: dict[str, Callable[[sa.Table], postgresql.Insert | sqlite.Insert]] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def _count(
         paused_until=now + window if limit <= 1 else None,
         expires_at=now + window,
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[t.c.scope, t.c.ip, t.c.username],
         set_={
             "failures": failures,
@@ -182,5 +183,5 @@ def _count(
             "expires_at": sa.case((reached, end), (counting, t.c.expires_at), else_=end),
         },
     ).returning(t.c.failures, t.c.paused_until)
-    row = session.execute(stmt).one()
+    row = session.execute(upsert).one()
     return int(row.failures), row.paused_until

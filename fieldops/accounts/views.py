@@ -45,15 +45,16 @@ def login() -> Response | str:
     username = request.form.get("username", "")
     ip, now = throttle.client_address(request.remote_addr), utcnow()
     # While paused the password is not checked at all, so the answer cannot tell whether it was right.
-    wait = throttle.paused_for(db.session, username=username, ip=ip, now=now)
+    wait = throttle.paused_for(db.session(), username=username, ip=ip, now=now)
     if wait is None:
-        user = services.authenticate(db.session, username, request.form.get("password", ""))
+        user = services.authenticate(db.session(), username, request.form.get("password", ""))
         if user is not None:
-            throttle.record_success(db.session, username=username, ip=ip)
+            throttle.record_success(db.session(), username=username, ip=ip)
             _sign_in(user, remember=bool(request.form.get("remember")))
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or home_for(user.role))
-        wait = throttle.record_failure(db.session, throttle.Limits.from_settings(get_settings()), username=username, ip=ip, now=now)
+        wait = throttle.record_failure(db.session(), throttle.Limits.from_settings(get_settings()), username=username, ip=ip, now=now)
+        # Committed here, not with the request (fieldops/web/transaction.py): the answer is a 401 or a 429, which
+        # rolls a request back, and a failure that is not counted would let anyone guess passwords forever.
         db.session.commit()
     if wait is None:
         error = _("That username and password do not match an active account.")
@@ -69,7 +70,7 @@ def _sign_in(user: User, *, remember: bool) -> None:
     # A new server-side session (revocable), and a fresh CSRF token: nothing from before sign-in is trusted after.
     settings = get_settings()
     issued = user_sessions.start(
-        db.session,
+        db.session(),
         user,
         remember_for=dt.timedelta(days=settings.remember_days) if remember else None,
         user_agent=request.headers.get("User-Agent", ""),
@@ -91,7 +92,7 @@ def _empty_session() -> None:
 def _sign_out() -> None:
     row = user_sessions.current()
     if row is not None:
-        user_sessions.revoke(db.session, row)
+        user_sessions.revoke(db.session(), row)
     logout_user()  # also clears the remember-me cookie
     _empty_session()
 
@@ -99,7 +100,6 @@ def _sign_out() -> None:
 @bp.route("/logout", methods=["POST"])
 def logout() -> Response:
     _sign_out()
-    db.session.commit()
     flash(_("You are signed out."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -107,27 +107,25 @@ def logout() -> Response:
 @bp.route("/account")
 def account() -> str:
     """The signed-in user's own page: where they are signed in, sign out elsewhere, change the password."""
-    return render_template("accounts/account.html", sessions=user_sessions.live(db.session, current_user), current=user_sessions.current(), error=None)
+    return render_template("accounts/account.html", sessions=user_sessions.live(db.session(), current_user), current=user_sessions.current(), error=None)
 
 
 @bp.route("/account/sessions/<int:session_id>/revoke", methods=["POST"])
 def revoke_session(session_id: int) -> Response:
-    row = next((s for s in user_sessions.live(db.session, current_user) if s.id == session_id), None)
+    row = next((s for s in user_sessions.live(db.session(), current_user) if s.id == session_id), None)
     if row is None:
         abort(404)
     if row is user_sessions.current():
         return logout()
-    user_sessions.revoke(db.session, row)
-    db.session.commit()
+    user_sessions.revoke(db.session(), row)
     flash(_("That device is signed out."), "info")
     return redirect(url_for("accounts.account"))
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
 def sign_out_everywhere() -> Response:
-    user_sessions.revoke_all(db.session, current_user)
+    user_sessions.revoke_all(db.session(), current_user)
     _sign_out()
-    db.session.commit()
     flash(_("You are signed out on every device."), "info")
     return redirect(url_for("accounts.login"))
 
@@ -136,7 +134,7 @@ def sign_out_everywhere() -> Response:
 def change_password() -> Response | tuple[str, int]:
     try:
         services.change_password(
-            db.session,
+            db.session(),
             current_user,
             current=request.form.get("current_password", ""),
             new=request.form.get("new_password", ""),
@@ -145,9 +143,8 @@ def change_password() -> Response | tuple[str, int]:
         )
     except DomainError as exc:
         db.session.rollback()
-        page = render_template("accounts/account.html", sessions=user_sessions.live(db.session, current_user), current=user_sessions.current(), error=exc.message)
+        page = render_template("accounts/account.html", sessions=user_sessions.live(db.session(), current_user), current=user_sessions.current(), error=exc.message)
         return page, 422
-    db.session.commit()
     flash(_("Password changed. You are signed out on every other device."), "info")
     return redirect(url_for("accounts.account"))
 

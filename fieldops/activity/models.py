@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.db import Base, utcnow
 
+# Where record() keeps a summary's parameters inside detail_json.
+PARAMS = "params"
+
 if TYPE_CHECKING:
     from fieldops.accounts.models import User
 
@@ -34,4 +37,13 @@ class Activity(Base):
 
     @property
     def detail(self) -> dict[str, Any]:
-        return json.loads(self.detail_json or "{}")
+        """What the writer recorded about the change (the summary's parameters are in `params`)."""
+        stored: dict[str, Any] = json.loads(self.detail_json or "{}")
+        stored.pop(PARAMS, None)
+        return stored
+
+    @property
+    def params(self) -> dict[str, Any] | None:
+        """The summary template's parameters (activity.services.describe); None for rows written before them."""
+        value = json.loads(self.detail_json or "{}").get(PARAMS)
+        return value if isinstance(value, dict) else None

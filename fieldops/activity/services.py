@@ -8,16 +8,39 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from flask_babel import gettext
 from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import User
-from fieldops.activity.models import Activity
-from fieldops.activity.verbs import Verb
+from fieldops.activity.models import PARAMS, Activity
+from fieldops.activity.verbs import LEGACY, REGISTRY, Summary, Verb, info
 from fieldops.db import utcnow
 
 
 class AppendOnlyViolation(RuntimeError):
     """Someone tried to change or delete history."""
+
+
+def summary_fields(verb: Verb, params: dict[str, Any], detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The verb, English summary and detail_json of a history row (record() and bulk inserts share this).
+
+    Raises ValueError for a verb nobody registered, a legacy verb, or parameters that fit none of its templates.
+    """
+    verb = Verb(verb)  # a ValueError here is a verb nobody registered: readers would not know it
+    if verb in LEGACY:
+        raise ValueError(f"{verb.value} is only read from older databases; write its replacement")
+    values = {k: v if isinstance(v, int | float) and not isinstance(v, bool) else str(v) for k, v in params.items()}
+    template = REGISTRY[verb].summary_for(values.keys())
+    if template is None:
+        wanted = " or ".join(sorted("{" + ", ".join(sorted(s.keys)) + "}" for s in REGISTRY[verb].summaries))
+        raise ValueError(f"{verb.value} needs the parameters {wanted}, not {sorted(values)}")
+    if PARAMS in (detail or {}):
+        raise ValueError(f"detail may not use the key {PARAMS!r}: it holds the summary's parameters")
+    return {
+        "verb": verb.value,
+        "summary": template.msgid % values,  # English, for exports and readers that predate describe()
+        "detail_json": json.dumps({**(detail or {}), PARAMS: values}, sort_keys=True, default=str),
+    }
 
 
 def record(
@@ -26,26 +49,47 @@ def record(
     request_id: int,
     actor: User | None,
     verb: Verb,
-    summary: str,
+    params: dict[str, Any],
     work_order_id: int | None = None,
     detail: dict[str, Any] | None = None,
     source_key: str | None = None,
     at: dt.datetime | None = None,
 ) -> Activity:
-    """Append one entry to a request's history (the verb must be in the registry: fieldops/activity/verbs.py)."""
-    verb = Verb(verb)  # a ValueError here is a verb nobody registered: readers would not know it
+    """Append one entry to a request's history.
+
+    The verb must be in the registry (fieldops/activity/verbs.py) and `params` must fill exactly one of its summary
+    templates; they are kept with the entry, so describe() can say it in each reader's language.
+    """
     entry = Activity(
         request_id=request_id,
         work_order_id=work_order_id,
         actor_id=actor.id if actor is not None else None,
-        verb=verb.value,
-        summary=summary,
-        detail_json=json.dumps(detail or {}, sort_keys=True, default=str),
         source_key=source_key,
         created_at=at or utcnow(),
+        **summary_fields(verb, params, detail),
     )
     session.add(entry)
     return entry
+
+
+def render(template: Summary, params: dict[str, Any]) -> str:
+    """A summary template in the current language: vocabulary looked up in the catalogues, the rest as written."""
+    values = {k: gettext(v) if k in template.vocab and isinstance(v, str) and v else v for k, v in params.items()}
+    return str(gettext(template.msgid)) % values
+
+
+def describe(entry: Activity) -> str:
+    """The entry's history line in the current request's language; rows from before parameters, as stored."""
+    params = entry.params
+    if params is None:
+        return entry.summary
+    template = info(entry.verb).summary_for(params.keys())
+    if template is None:
+        return entry.summary
+    try:
+        return render(template, params)
+    except (KeyError, ValueError, TypeError):  # a broken translation: English rather than no line at all
+        return template.msgid % params
 
 
 def history(session: Session, request_id: int) -> list[Activity]:

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from fieldops.db import Base, str_enum
+from fieldops.db import Base, UTCDateTime, str_enum
 
 
 class SlaUnit(enum.StrEnum):
@@ -153,3 +153,16 @@ class ServiceAttribute(Base):
     service_type: Mapped[ServiceType] = relationship(back_populates="attributes")
 
     __table_args__ = (sa.UniqueConstraint("service_type_id", "code"),)
+
+
+class CatalogChange(Base):
+    """When the published catalogue last changed: one row (id 1), moved by fieldops/catalog/changes.py.
+
+    Open311's discovery document gives it as its `changeset`, so a client knows when to fetch services again.
+    One row rather than a time on every catalogue row, so removing an attribute or a type moves it too.
+    """
+
+    __tablename__ = "catalog_change"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from typing import TYPE_CHECKING
 
 import shapely
 import sqlalchemy as sa
@@ -14,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.catalog.models import Department, ServiceType, SlaUnit, TransferClock
+from fieldops.demo import DemoLogin
 from fieldops.districts.models import District
 from fieldops.districts.services import DistrictIndex, import_districts
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
 from fieldops.servicerequests.services import create_request
 from fieldops.sla.services import compute_due, default_calendar, wall_clock_hours, work_calendar
-
-if TYPE_CHECKING:
-    from fieldops.demo import DemoLogin
+from fieldops.workorders.demo import PWD_AREAS
+from fieldops.workorders.models import WorkOrder
 
 # code → (unit, value, transfer rule). Trees and signs follow business days like most 311 programmes;
 # a tree job handed to Parks starts Parks' clock again, other hand-overs keep the resident's clock.
@@ -65,8 +64,6 @@ def _recompute_due(session: Session, st: ServiceType) -> None:
 
 def _crew_zones(session: Session) -> None:
     """One crew_zone district per Public Works crew (the union of its wards), so triage can suggest crews."""
-    from fieldops.demo import PWD_AREAS
-
     wards = {d.code: d for d in session.scalars(sa.select(District).where(District.kind == "ward"))}
     features = []
     for area, numbers in PWD_AREAS.items():
@@ -85,8 +82,6 @@ def _crew_zones(session: Session) -> None:
 
 
 def _untriaged(session: Session, code: str) -> list[ServiceRequest]:
-    from fieldops.workorders.models import WorkOrder
-
     return list(
         session.scalars(
             sa.select(ServiceRequest)

@@ -7,9 +7,10 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import QueryableAttribute, Session, joinedload, selectinload
 
 from fieldops.access import policies
 from fieldops.accounts.models import Crew, User
@@ -22,7 +23,7 @@ from fieldops.districts.services import DistrictIndex
 from fieldops.errors import Conflict, DomainError, Forbidden, NotFound
 from fieldops.photos.models import Photo
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
-from fieldops.servicerequests.services import close_as_duplicate
+from fieldops.servicerequests.services import close_as_duplicate, normalise_tracking_number
 from fieldops.sla.services import ClockPlan, local_text, plan_transfer
 from fieldops.workorders import services as workorders
 from fieldops.workorders.models import Priority, WorkOrder, WorkOrderStatus
@@ -140,11 +141,12 @@ def triage_queue(session: Session, filters: TriageFilters, *, now: dt.datetime |
     total = session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest).where(*where)) or 0
     pages = max(1, math.ceil(total / page_size))
     page = min(filters.page, pages)
-    order = {
+    orders: dict[str, list[sa.ColumnElement[Any] | QueryableAttribute[Any]]] = {
         "oldest": [ServiceRequest.created_at, ServiceRequest.id],
         "newest": [ServiceRequest.created_at.desc(), ServiceRequest.id.desc()],
         "due": [ServiceRequest.due_at.is_(None), ServiceRequest.due_at, ServiceRequest.id],
-    }[filters.sort]
+    }
+    order = orders[filters.sort]
     stmt = (
         sa.select(ServiceRequest)
         .where(*where)
@@ -198,7 +200,7 @@ class CrewSuggester:
             for crew in self.by_department.get(department_id, []):
                 if crew.district_id is not None:
                     zoned[crew.district_id].append(crew)
-            districts = self._session.scalars(sa.select(District).where(District.id.in_(list(zoned)))) if zoned else []
+            districts: Iterable[District] = self._session.scalars(sa.select(District).where(District.id.in_(list(zoned)))) if zoned else []
             self._indexes[department_id] = (DistrictIndex(districts), zoned)
         return self._indexes[department_id]
 
@@ -208,7 +210,7 @@ class CrewSuggester:
             rows = self._session.execute(
                 sa.select(WorkOrder.crew_id, sa.func.count()).where(WorkOrder.status.in_(OPEN_WORK), WorkOrder.crew_id.is_not(None)).group_by(WorkOrder.crew_id)
             )
-            self._load = {crew_id: n for crew_id, n in rows}
+            self._load = {crew_id: n for crew_id, n in rows if crew_id is not None}
         return self._load
 
     def crews_for(self, req: ServiceRequest) -> list[Crew]:
@@ -260,8 +262,6 @@ def get_request_for_user(session: Session, user: User, request_id: int) -> Servi
 
 def find_by_tracking_number(session: Session, tracking_number: str) -> ServiceRequest:
     """A request by its tracking number (as a person types it), or NotFound."""
-    from fieldops.servicerequests.services import normalise_tracking_number
-
     wanted = normalise_tracking_number(tracking_number)
     req = session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_number == wanted))
     if req is None:
@@ -361,7 +361,7 @@ def assign_request(
     return wo
 
 
-def _cancel(session: Session, actor: User, wo: WorkOrder, reason: str, now: dt.datetime) -> None:
+def _cancel(session: Session, actor: User, wo: WorkOrder, reason: str, params: dict[str, str], now: dt.datetime) -> None:
     # Not through change_status: closing the request when its last job ends is for completions, not
     # for a hand-over or a merge.
     previous = wo.status
@@ -373,7 +373,7 @@ def _cancel(session: Session, actor: User, wo: WorkOrder, reason: str, now: dt.d
         work_order_id=wo.id,
         actor=actor,
         verb=Verb.STATUS_CANCELLED,
-        summary=f"{previous.label} → {WorkOrderStatus.CANCELLED.label}: {reason}",
+        params={"from_status": previous.label, "to_status": WorkOrderStatus.CANCELLED.label, **params},
         detail={"from": previous.value, "to": WorkOrderStatus.CANCELLED.value, "reason": reason},
         at=now,
     )
@@ -397,7 +397,7 @@ def merge_requests(session: Session, actor: User, duplicate: ServiceRequest, sur
     reason = f"Duplicate of {survivor.tracking_number}"
     for wo in duplicate.work_orders:
         if wo.status.is_open:
-            _cancel(session, actor, wo, f"request merged into {survivor.tracking_number}", now)
+            _cancel(session, actor, wo, f"request merged into {survivor.tracking_number}", {"survivor": survivor.tracking_number}, now)
     close_as_duplicate(
         session,
         actor,
@@ -405,7 +405,8 @@ def merge_requests(session: Session, actor: User, duplicate: ServiceRequest, sur
         survivor,
         at=now,
         reason=reason,
-        survivor_summary=f"{duplicate.tracking_number} merged into this request as a duplicate",
+        reason_params={"survivor": survivor.tracking_number},
+        survivor_params={"duplicate": duplicate.tracking_number},
     )
     session.flush()
     return survivor
@@ -455,7 +456,7 @@ def transfer_request(
         if not wo.status.is_open:
             continue
         if _job_department_id(wo, old_department_id) != department.id:
-            _cancel(session, actor, wo, f"transferred to {department.name}: {reason}", now)
+            _cancel(session, actor, wo, f"transferred to {department.name}: {reason}", {"department": department.name, "reason": reason}, now)
             cancelled.append(wo.id)
         else:
             wo.due_at = plan.due_at
@@ -466,13 +467,19 @@ def transfer_request(
     req.updated_at = now
     due_local = local_text(plan.due_at)
     clock = "the SLA clock continues" if plan.rule.value == "continue" else "the SLA clock restarts"
-    what = department.name if new_type.id == old_type.id else f"{department.name} as {new_type.name}"
     activity.record(
         session,
         request_id=req.id,
         actor=actor,
         verb=Verb.REQUEST_TRANSFERRED,
-        summary=f"Transferred from {old_department.name if old_department else '—'} to {what}: {reason}. Because {clock}, it is due {due_local}.",
+        params={
+            "from_department": old_department.name if old_department else "—",
+            "department": department.name,
+            **({} if new_type.id == old_type.id else {"service": new_type.name}),
+            "reason": reason,
+            "clock": clock,
+            "due": due_local,
+        },
         detail={
             "from_department_id": old_department_id,
             "to_department_id": department.id,
@@ -499,10 +506,11 @@ def triage_options(session: Session) -> dict[str, Iterable[object]]:
     """Choices for the queue's filters: types, departments, wards/districts, channels."""
     # Wards when the city has them (crew zones and precincts would only repeat them), else every district.
     districts = list(session.scalars(sa.select(District).where(District.kind == "ward"))) or list(session.scalars(sa.select(District)))
+    by_name = sorted(districts, key=lambda d: _natural(d.name))
     return {
         "service_types": list(session.scalars(sa.select(ServiceType).order_by(ServiceType.name))),
         "departments": list(session.scalars(sa.select(Department).order_by(Department.name))),
-        "districts": sorted(districts, key=lambda d: _natural(d.name)),
+        "districts": by_name,
         "channels": list(Channel),
     }
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,12 +17,12 @@ from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
 from fieldops.catalog.models import Department, ServiceAttribute, ServiceType
 from fieldops.db import utcnow
-from fieldops.dispatch import services
+from fieldops.dispatch import forms, services
 from fieldops.errors import Conflict, DomainError, NotFound
 from fieldops.extensions import db
-from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.maps.builder import Point, build_map, render_map
 from fieldops.servicerequests import services as requests_service
-from fieldops.servicerequests.models import Channel, ServiceRequest
+from fieldops.servicerequests.models import ServiceRequest
 from fieldops.sla.services import describe_target, sla_state
 from fieldops.web.redirects import safe_next
 from fieldops.web.access import roles_required
@@ -36,17 +35,22 @@ bp = Blueprint("dispatch", __name__)
 FILTER_FIELDS = ("type", "department", "district", "channel", "age", "overdue", "sort", "page")
 
 
+def triage_badge() -> str:
+    """The nav's Triage (n) badge; only pages that show it call it, so other pages cost no query."""
+    if not current_user.is_authenticated or not policies.can_dispatch(current_user):
+        return "0"
+    return services.triage_badge(db.session())
+
+
 @bp.app_context_processor
 def _triage_count() -> dict[str, Any]:
     def count() -> str:
-        # Only the supervisors' nav calls it, so other pages cost no query.
-        if not current_user.is_authenticated or not policies.can_dispatch(current_user):
-            return "0"
-        return services.triage_badge(db.session)
+        # The triage page's out-of-band update of the nav badge (templates/dispatch/triage.html).
+        return triage_badge()
 
     def crews_for(req: ServiceRequest) -> list[Crew]:
         # The work order page's reassign panel (templates/dispatch/_reassign_panel.html).
-        return services.CrewSuggester(db.session).crews_for(req)
+        return services.CrewSuggester(db.session()).crews_for(req)
 
     return {"triage_count": count, "dispatch_crews_for": crews_for}
 
@@ -54,34 +58,6 @@ def _triage_count() -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------------
 # Form and query-string parsing
 # ---------------------------------------------------------------------------------------------------
-
-
-def _int(values: Mapping[str, str], name: str, label: str) -> int | None:
-    value = (values.get(name) or "").strip()
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise DomainError(_("The %(label)s must be a number.", label=label)) from exc
-
-
-def _filters(values: Mapping[str, str]) -> services.TriageFilters:
-    channel = (values.get("channel") or "").strip()
-    try:
-        chosen_channel = Channel(channel) if channel else None
-    except ValueError as exc:
-        raise DomainError(_("Unknown channel %(channel)r.", channel=channel)) from exc
-    return services.TriageFilters(
-        service_type_id=_int(values, "type", "service type"),
-        department_id=_int(values, "department", "department"),
-        district_id=_int(values, "district", "district"),
-        channel=chosen_channel,
-        age=(values.get("age") or "").strip(),
-        overdue_only=values.get("overdue") in ("1", "on", "true"),
-        sort=(values.get("sort") or "oldest").strip(),
-        page=_int(values, "page", "page") or 1,
-    )
 
 
 def _query(filters: services.TriageFilters, **changes: object) -> str:
@@ -102,31 +78,15 @@ def _query(filters: services.TriageFilters, **changes: object) -> str:
     return urlencode({k: v for k, v in args.items() if v not in (None, "")})
 
 
-def _crew(values: Mapping[str, str]) -> Crew | None:
-    crew_id = _int(values, "crew_id", "crew")
-    if crew_id is None:
-        return None
-    crew = db.session.get(Crew, crew_id)
-    if crew is None:
+def _assigned(choice: forms.Assignment) -> tuple[Crew | None, User | None]:
+    """The crew and the person a form chose, looked up; a chosen one that does not exist is a 404."""
+    crew = db.session.get(Crew, choice.crew_id) if choice.crew_id is not None else None
+    if choice.crew_id is not None and crew is None:
         raise NotFound(_("That crew does not exist."))
-    return crew
-
-
-def _assignee(values: Mapping[str, str]) -> User | None:
-    user_id = _int(values, "assignee_id", "assignee")
-    if user_id is None:
-        return None
-    user = db.session.get(User, user_id)
-    if user is None:
+    user = db.session.get(User, choice.assignee_id) if choice.assignee_id is not None else None
+    if choice.assignee_id is not None and user is None:
         raise NotFound(_("That person does not exist."))
-    return user
-
-
-def _priority(values: Mapping[str, str]) -> int:
-    value = _int(values, "priority", "priority") or int(Priority.NORMAL)
-    if value not in set(Priority):
-        raise DomainError(_("Priority is 1 (emergency), 2 (high), 3 (normal) or 4 (low)."))
-    return value
+    return crew, user
 
 
 def _local_next(default: str) -> str:
@@ -140,12 +100,12 @@ def _local_next(default: str) -> str:
 
 
 def _triage_context(filters: services.TriageFilters, **extra: object) -> dict[str, Any]:
-    page = services.triage_queue(db.session, filters)
+    page = services.triage_queue(db.session(), filters)
     return {
         "title": _("Triage"),
         "queue": page,
         "filters": filters,
-        "options": services.triage_options(db.session),
+        "options": services.triage_options(db.session()),
         "age_labels": services.AGE_LABELS,
         "sorts": services.SORTS,
         "query": lambda **changes: _query(filters, **changes),
@@ -158,31 +118,24 @@ def _triage_context(filters: services.TriageFilters, **extra: object) -> dict[st
 @bp.route("/triage")
 @roles_required(Role.SUPERVISOR)
 def triage() -> Response:
-    return render("dispatch/triage.html", "results", **_triage_context(_filters(request.args)))
+    return render("dispatch/triage.html", "results", **_triage_context(forms.triage_filters(request.args)))
 
 
 @bp.route("/requests/<int:request_id>/work-orders", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def create_work_order(request_id: int) -> Response:
-    req = services.get_request_for_user(db.session, current_user, request_id)
-    wo = services.assign_request(
-        db.session,
-        current_user,
-        req,
-        crew=_crew(request.form),
-        assignee=_assignee(request.form),
-        priority=_priority(request.form),
-        instructions=request.form.get("instructions", ""),
-    )
-    db.session.commit()
+    req = services.get_request_for_user(db.session(), current_user, request_id)
+    form = forms.assign_form(request.form)
+    crew, assignee = _assigned(form.assignment)
+    wo = services.assign_request(db.session(), current_user, req, crew=crew, assignee=assignee, priority=form.priority, instructions=form.instructions)
     who = wo.assignee.full_name if wo.assignee else (wo.crew.name if wo.crew else _("nobody"))
     message = _("Work order #%(id)s created for %(tracking)s, assigned to %(who)s.", id=wo.id, tracking=req.tracking_number, who=who)
     if request.form.get("from") == "triage":
         if is_htmx():
             # The row's form sends the queue's filters along, so the refreshed list keeps them.
-            return render("dispatch/triage.html", "results", flash_message=message, **_triage_context(_filters(request.form)))
+            return render("dispatch/triage.html", "results", flash_message=message, **_triage_context(forms.triage_filters(request.form)))
         flash(message, "success")
-        query = _query(_filters(request.form))
+        query = _query(forms.triage_filters(request.form))
         return redirect(url_for("dispatch.triage") + (f"?{query}" if query else ""))
     return _back_to_request(req, message)
 
@@ -193,7 +146,7 @@ def create_work_order(request_id: int) -> Response:
 
 
 def _request_context(req: ServiceRequest) -> dict[str, Any]:
-    session = db.session
+    session = db.session()
     now = utcnow()
     suggester = services.CrewSuggester(session)
     attributes = {a.code: a for a in session.scalars(sa.select(ServiceAttribute).where(ServiceAttribute.service_type_id == req.service_type_id))}
@@ -226,17 +179,16 @@ def _request_context(req: ServiceRequest) -> dict[str, Any]:
 @roles_required(Role.SUPERVISOR)
 def public_text(request_id: int) -> Response:
     """Moderation: the page (or, to htmx, the card) where a supervisor sets or clears what the public reads."""
-    req = services.get_request_for_user(db.session, current_user, request_id)
+    req = services.get_request_for_user(db.session(), current_user, request_id)
     context: dict[str, Any] = {"req": req, "title": _("Public description of %(tracking)s", tracking=req.tracking_number)}
     if request.method == "POST":
         text = request.form.get("public_description", "")
         try:
-            changed = requests_service.set_public_description(db.session, current_user, req, text)
+            changed = requests_service.set_public_description(db.session(), current_user, req, text)
         except DomainError as exc:
             # Keep what the supervisor typed, with the reason, instead of losing it to an error page.
             db.session.rollback()
             return render("dispatch/public_text.html", "public_text", status=422, error=str(exc), draft=text, **context)
-        db.session.commit()
         message = _("Public description saved.") if changed else _("The public description is unchanged.")
         if not is_htmx():
             flash(message, "success")
@@ -257,12 +209,12 @@ def _request_map(req: ServiceRequest) -> Any:
         return None
     pt = Point(req.latitude, req.longitude, url_for("dispatch.request_detail", request_id=req.id), f"{req.tracking_number} {req.service_type.name}")
     m = build_map(get_settings(), points=[pt], center=(req.latitude, req.longitude), zoom=17, fit_points=False)
-    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+    return render_map(m)
 
 
 @bp.route("/requests/<int:request_id>")
 def request_detail(request_id: int) -> Response:
-    req = services.get_request_for_user(db.session, current_user, request_id)
+    req = services.get_request_for_user(db.session(), current_user, request_id)
     return render("dispatch/request.html", "request_body", map=None if is_htmx() else _request_map(req), **_request_context(req))
 
 
@@ -285,37 +237,32 @@ def _htmx_redirect(url: str, message: str) -> Response:
 @bp.route("/requests/<int:request_id>/merge", methods=["GET", "POST"])
 @roles_required(Role.SUPERVISOR)
 def merge(request_id: int) -> Response:
-    req = services.get_request_for_user(db.session, current_user, request_id)
+    req = services.get_request_for_user(db.session(), current_user, request_id)
     if request.method == "POST":
-        typed = request.form.get("other_typed", "").strip()
-        chosen = typed or request.form.get("other", "").strip()
-        if not chosen:
-            raise DomainError(_("Choose the other request, or type its tracking number."))
-        other = services.find_by_tracking_number(db.session, chosen)
+        form = forms.merge_form(request.form)
+        other = services.find_by_tracking_number(db.session(), form.other)
         # "keep": which of the two survives (this one, or the other).
-        keep_this = request.form.get("keep") == "this"
-        duplicate, survivor = (other, req) if keep_this else (req, other)
-        services.merge_requests(db.session, current_user, duplicate, survivor)
-        db.session.commit()
+        duplicate, survivor = (other, req) if form.keep_this else (req, other)
+        services.merge_requests(db.session(), current_user, duplicate, survivor)
         message = _("%(dup)s merged into %(survivor)s as a duplicate.", dup=duplicate.tracking_number, survivor=survivor.tracking_number)
         return _htmx_redirect(url_for("dispatch.request_detail", request_id=survivor.id), message)
     return render(
         "dispatch/merge.html",
         req=req,
-        candidates=services.duplicate_candidates(db.session, req),
+        candidates=services.duplicate_candidates(db.session(), req),
         title=_("Merge %(tracking)s", tracking=req.tracking_number),
     )
 
 
-def _transfer_choice(values: Mapping[str, str], req: ServiceRequest) -> tuple[Department, ServiceType | None]:
-    department_id = _int(values, "department_id", "department")
+def _transfer_choice(form: forms.TransferForm, req: ServiceRequest) -> tuple[Department, ServiceType | None]:
+    department_id = form.department_id
     department = db.session.get(Department, department_id) if department_id is not None else None
     if department is None:
         if department_id is not None:
             raise NotFound(_("That department does not exist."))
         department = db.session.get(Department, services.request_department_id(req))
         assert department is not None
-    type_id = _int(values, "service_type_id", "service type")
+    type_id = form.service_type_id
     service_type = db.session.get(ServiceType, type_id) if type_id is not None else None
     if type_id is not None and service_type is None:
         raise NotFound(_("That service type does not exist."))
@@ -325,16 +272,15 @@ def _transfer_choice(values: Mapping[str, str], req: ServiceRequest) -> tuple[De
 @bp.route("/requests/<int:request_id>/transfer", methods=["GET", "POST"])
 @roles_required(Role.SUPERVISOR)
 def transfer(request_id: int) -> Response:
-    req = services.get_request_for_user(db.session, current_user, request_id)
+    req = services.get_request_for_user(db.session(), current_user, request_id)
     if request.method == "POST":
-        department, service_type = _transfer_choice(request.form, req)
-        plan = services.transfer_request(
-            db.session, current_user, req, department=department, service_type=service_type, reason=request.form.get("reason", "")
-        )
-        db.session.commit()
+        form = forms.transfer_form(request.form)
+        department, service_type = _transfer_choice(form, req)
+        plan = services.transfer_request(db.session(), current_user, req, department=department, service_type=service_type, reason=form.reason)
         message = _("%(tracking)s transferred to %(dept)s.", tracking=req.tracking_number, dept=department.name)
         return _htmx_redirect(url_for("dispatch.request_detail", request_id=req.id), message)
-    department, service_type = _transfer_choice(request.args, req)
+    asked = forms.transfer_form(request.args)
+    department, service_type = _transfer_choice(asked, req)
     if service_type is not None and service_type.department_id != department.id:
         service_type = None  # the department changed under a type of another department
     new_type = service_type or req.service_type
@@ -342,14 +288,14 @@ def transfer(request_id: int) -> Response:
         "dispatch/transfer.html",
         "transfer_form",
         req=req,
-        departments=services.departments(db.session),
+        departments=services.departments(db.session()),
         chosen_department=department,
         chosen_type=service_type,
         new_type=new_type,
         target=describe_target(new_type),
-        plan=services.transfer_plan(db.session, req, department, service_type, utcnow()),
+        plan=services.transfer_plan(db.session(), req, department, service_type, utcnow()),
         current_department_id=services.request_department_id(req),
-        reason=request.args.get("reason", ""),
+        reason=asked.reason,
         title=_("Transfer %(tracking)s", tracking=req.tracking_number),
     )
 
@@ -360,11 +306,10 @@ def reassign(work_order_id: int) -> Response:
     wo = db.session.get(WorkOrder, work_order_id)
     if wo is None:
         raise NotFound(_("There is no work order %(id)s.", id=work_order_id))
-    expected = _int(request.form, "version", "version")
-    if expected is not None and expected != wo.version:
+    form = forms.reassign_form(request.form)
+    if form.version is not None and form.version != wo.version:
         raise Conflict(_("Work order #%(id)s changed since you opened the page; reload it and try again.", id=wo.id))
-    workorders.reassign(db.session, current_user, wo, _crew(request.form), _assignee(request.form))
-    db.session.commit()
+    workorders.reassign(db.session(), current_user, wo, *_assigned(form.assignment))
     who = wo.assignee.full_name if wo.assignee else (wo.crew.name if wo.crew else _("nobody"))
     message = _("Work order #%(id)s reassigned to %(who)s.", id=wo.id, who=who)
     flash(message, "success")

@@ -11,6 +11,7 @@ from typing import Any
 import shapely
 import sqlalchemy as sa
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 from sqlalchemy.orm import Session
 
@@ -102,7 +103,7 @@ def _pick(props: Mapping[str, Any], explicit: str | None, candidates: Iterable[s
     return None
 
 
-def _geometry(feature: Mapping[str, Any], n: int) -> shapely.Geometry:
+def _geometry(feature: Mapping[str, Any], n: int) -> BaseGeometry:
     try:
         geom = shape(feature["geometry"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:

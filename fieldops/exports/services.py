@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -143,7 +143,7 @@ def _period(f: ExportFilter, column: Any, zone: ZoneInfo) -> list[sa.ColumnEleme
 
 def _common(f: ExportFilter) -> list[sa.ColumnElement[bool]]:
     # Requests of private service types (e.g. inside a home) are never exported, like in Open311.
-    parts = [SR.service_type_id.not_in(sa.select(ServiceType.id).where(ServiceType.private.is_(True)))]
+    parts: list[sa.ColumnElement[bool]] = [SR.service_type_id.not_in(sa.select(ServiceType.id).where(ServiceType.private.is_(True)))]
     if f.service_type_id is not None:
         parts.append(SR.service_type_id == f.service_type_id)
     if f.department_id is not None:
@@ -198,7 +198,7 @@ def request_rows(session: Session, f: ExportFilter, *, zone: ZoneInfo) -> Iterat
     return _request_dicts(session, stmt, zone)
 
 
-def _request_dicts(session: Session, stmt: sa.Select[Any], zone: ZoneInfo) -> Iterator[dict[str, Any]]:
+def _request_dicts(session: Session, stmt: sa.Select[Unpack[tuple[Any, ...]]], zone: ZoneInfo) -> Iterator[dict[str, Any]]:
     for row in session.execute(stmt):
         (rid, tracking, external, code, type_name, dept, district, status, channel, address, lat, lon, description, created, due, closed, reason) = row
         hours = (closed - created).total_seconds() / 3600 if closed is not None else None
@@ -274,7 +274,7 @@ def work_order_rows(session: Session, f: ExportFilter, *, zone: ZoneInfo) -> Ite
     return _work_order_dicts(session, stmt, zone)
 
 
-def _work_order_dicts(session: Session, stmt: sa.Select[Any], zone: ZoneInfo) -> Iterator[dict[str, Any]]:
+def _work_order_dicts(session: Session, stmt: sa.Select[Unpack[tuple[Any, ...]]], zone: ZoneInfo) -> Iterator[dict[str, Any]]:
     for row in session.execute(stmt):
         (wid, rid, tracking, type_name, dept, district, crew, username, status, priority, address, lat, lon, created, due, completed, resolution) = row
         yield {

@@ -79,11 +79,11 @@ def _download(name: str, fmt: str, columns: Sequence[str], rows_for: Callable[[s
 
 
 def _requests(f: services.ExportFilter, zone: ZoneInfo) -> Iterator[dict[str, Any]]:
-    return services.request_rows(db.session, f, zone=zone)
+    return services.request_rows(db.session(), f, zone=zone)
 
 
 def _work_orders(f: services.ExportFilter, zone: ZoneInfo) -> Iterator[dict[str, Any]]:
-    return services.work_order_rows(db.session, f, zone=zone)
+    return services.work_order_rows(db.session(), f, zone=zone)
 
 
 @bp.route("/exports/requests.csv")

@@ -40,7 +40,7 @@ def import_requests(file: Path, format_name: str, mapping_file: Path | None, sho
     try:
         mapping = load_mapping(mapping_file) if mapping_file else BUILT_IN.get(format_name)
         summary = services.import_requests(
-            db.session,
+            db.session(),
             None,
             file,
             mapping=mapping,

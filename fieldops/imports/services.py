@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import User
 from fieldops.activity.models import Activity
+from fieldops.activity.services import summary_fields
 from fieldops.activity.verbs import Verb
 from fieldops.catalog.models import Department, ServiceType
 from fieldops.db import utcnow
@@ -611,11 +612,11 @@ class _Writer:
         self.summary.already_imported += len(chunk) - len(new)
         if not new:
             return
-        located = [p for p in new if p.latitude is not None]
+        located = [(p, p.longitude, p.latitude) for p in new if p.longitude is not None and p.latitude is not None]
         district_of: dict[int, int | None] = {}
         if len(self.index) and located:
-            districts = self.index.locate_many([p.longitude for p in located], [p.latitude for p in located])
-            district_of = {id(p): d for p, d in zip(located, districts, strict=True)}
+            districts = self.index.locate_many([lon for _, lon, _ in located], [lat for _, _, lat in located])
+            district_of = {id(p): d for (p, _, _), d in zip(located, districts, strict=True)}
         rows = []
         for p in new:
             st = self.catalogue.service_type(p.type_name, p.department)
@@ -673,9 +674,7 @@ class _Writer:
                 {
                     "request_id": request_id,
                     "actor_id": self.actor_id,
-                    "verb": Verb.REQUEST_IMPORTED.value,
-                    "summary": f"Imported from {self.source}, row {p.row}",
-                    "detail_json": json.dumps(detail, sort_keys=True),
+                    **summary_fields(Verb.REQUEST_IMPORTED, {"file": self.source, "row": p.row}, detail),
                     "created_at": self.now,
                 }
             )

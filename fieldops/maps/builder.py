@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import folium
-from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from branca.element import CssLink, Element, Figure, JavascriptLink, MacroElement
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup
@@ -64,7 +64,49 @@ def script_json(data: Any) -> Markup:
     return Markup(htmlsafe_json_dumps(data, dumps=json.dumps, separators=(",", ":"), ensure_ascii=False))
 
 
-class PointCluster(MacroElement):  # type: ignore[misc]
+class LiteralScript(Element):
+    """Script text put into the page as it is: never compiled or rendered as a template."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "LiteralScript"
+        self.text = str(text)
+
+    def render(self, **kwargs: Any) -> str:
+        return self.text
+
+
+class DataScript(MacroElement):
+    """An element whose `script` macro writes data (residents' words, thousands of points) into the page.
+
+    MacroElement.render wraps the rendered script in Element(text), which compiles that text as a Jinja
+    template: "{{ ... }}" in a label would run as template code and "{% if" would fail the page, and lexing a
+    10,000-point payload took ~0.4 s (bench/map_bench.py). Here the script goes into the page as it is.
+    """
+
+    def render(self, **kwargs: Any) -> str:
+        figure = self.get_root()
+        assert isinstance(figure, Figure), "a map element renders inside its map's Figure"
+        figure.script.add_child(LiteralScript(self._template.module.script(self, kwargs)), name=self.get_name())
+        return ""
+
+
+# The one bridge from folium's inline map scripts (classic scripts, run while the page parses) to the page's ES
+# modules (run after it is parsed): a DOM event on the map's container, sent once the modules are there
+# (DOMContentLoaded; at once for a fragment htmx swaps in later). pwa/js/map-markers.js listens for
+# "fieldops:cluster", pwa/js/visits.js for "fieldops:route"; detail is {map, data}.
+_MAP_EVENT_JS = """(function (map, data) {{
+  function send() {{ map.getContainer().dispatchEvent(new CustomEvent({event}, {{ bubbles: true, detail: {{ map: map, data: data }} }})); }}
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", send); else send();
+}})({map}, {data});"""
+
+
+def map_event_script(event: str, map_name: str, data: Markup) -> Markup:
+    """The inline script that hands map_name and data (script_json) to the module listening for event."""
+    return Markup(_MAP_EVENT_JS.format(event=json.dumps(event), map=map_name, data=data))
+
+
+class PointCluster(DataScript):
     """Clustered markers from compact column arrays: one JSON blob, not one Python object per marker.
 
     The browser builds each marker (see pwa/js/map-markers.js), so thousands of points cost
@@ -74,13 +116,13 @@ class PointCluster(MacroElement):  # type: ignore[misc]
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = fieldopsMarkers.cluster({{ this._parent.get_name() }}, {{ this.payload }}, {{ this.fit|tojson }});
+            {{ this.script_for(this._parent.get_name()) }}
         {% endmacro %}
         """
     )
 
     def __init__(self, points: Sequence[Point], *, fit: bool = True) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "PointCluster"
         columns = {
             "lat": [round(p.lat, 6) for p in points],
@@ -89,18 +131,30 @@ class PointCluster(MacroElement):  # type: ignore[misc]
             "label": [p.label for p in points],
             "cls": [p.css_class for p in points],
         }
-        self.payload = script_json(columns)
         self.fit = fit and len(points) > 0
+        self.payload = script_json({"cols": columns, "fit": self.fit})
         self.default_js = [("markerclusterjs", "")]
         self.default_css = [("markerclustercss", ""), ("markerclusterdefaultcss", "")]
 
-    def render(self, **kwargs: Any) -> None:
+    def script_for(self, map_name: str) -> Markup:
+        return map_event_script("fieldops:cluster", map_name, self.payload)
+
+    def render(self, **kwargs: Any) -> str:
         figure = self.get_root()
+        assert isinstance(figure, Figure), "a map element renders inside its map's Figure"
         for name, _ in self.default_js:
             figure.header.add_child(JavascriptLink(""), name=name)
         for name, _ in self.default_css:
             figure.header.add_child(CssLink(""), name=name)
-        super().render(**kwargs)
+        return super().render(**kwargs)
+
+
+def _figure(element: Element) -> Figure:
+    """The page an element is drawn on: a folium Map's root is always a Figure (branca asserts as much)."""
+    figure = element.get_root()
+    if not isinstance(figure, Figure):
+        raise TypeError(f"{element.get_name()} is not inside a Figure")
+    return figure
 
 
 def build_map(
@@ -160,13 +214,15 @@ def escape_properties(geojson: Mapping[str, Any], fields: Sequence[str]) -> dict
 
 def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, field: str, style: dict[str, Any]) -> folium.GeoJson:
     """Outlines from a FeatureCollection with `field` as each shape's hover text, escaped (see escape_properties)."""
-    return folium.GeoJson(
+    layer = folium.GeoJson(
         escape_properties(geojson, [field]),
         name=name,
         style_function=lambda _f: style,
         tooltip=folium.GeoJsonTooltip(fields=[field], labels=False),
         zoom_on_click=False,
-    ).add_to(m)
+    )
+    layer.add_to(m)
+    return layer
 
 
 _FOLIUM_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>\s*', re.I)
@@ -183,7 +239,7 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
     from fieldops.web.csp import nonce
 
     attr = f' nonce="{nonce()}"' if has_request_context() else ""
-    figure = m.get_root()
+    figure = _figure(m)
     figure.render()
     head: list[str] = []
     for name, child in figure.header._children.items():
@@ -199,10 +255,21 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
             # maximum-scale=1 and user-scalable=no, which takes pinch-zoom from everyone who needs to enlarge text.
             own = _FOLIUM_VIEWPORT.sub("", child.render())
             head.append(own.replace("<style>", f"<style{attr}>").replace("<script>", f"<script{attr}>"))
-    head.append(f'<script src="{asset_url(MARKER_SCRIPT)}"></script>')
+    head.append(f'<script type="module" src="{asset_url(MARKER_SCRIPT)}"></script>')
     return MapParts(
         head=Markup("\n".join(head)),
         html=Markup(figure.html.render()),
         script=Markup(figure.script.render()),
         name=m.get_name(),
     )
+
+
+def render_map(m: folium.Map) -> MapParts:
+    """The map's pieces for a page of the running app: every view renders its map through this one call.
+
+    The asset URLs come from the app's manifest (fingerprinted names under /static), so no view needs to know it.
+    """
+    from flask import current_app
+
+    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+

@@ -13,6 +13,6 @@ bp = Blueprint("maps", __name__)
 
 @bp.route("/api/districts.geojson")
 def districts() -> Response:
-    resp = jsonify(districts_geojson(db.session))
+    resp = jsonify(districts_geojson(db.session()))
     resp.mimetype = "application/geo+json"
     return resp

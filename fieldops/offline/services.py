@@ -1,15 +1,18 @@
-"""What a tablet must hold to work a whole day without signal."""
+"""What a tablet must hold to work a whole day without signal.
+
+Each feature registers what it needs offline from its `init_app` (`register_offline_provider`); the manifest asks
+every provider of the app, in order. No feature is named here.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
+from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from fieldops.accounts.models import Role, User
-from fieldops.photos.models import Photo
-from fieldops.workorders import services as workorders
+from fieldops.accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -20,28 +23,37 @@ class OfflineManifest:
     data: list[str] = field(default_factory=list)
 
 
-def offline_manifest(session: Session, user: User, *, max_jobs: int = 200) -> OfflineManifest:
-    """The user's day: their list, each open job's page and photos, the intake form, catalogue and districts."""
-    pages = ["/requests/new"]
-    data = ["/api/districts.geojson", "/api/catalog.json"]
-    jobs = []
-    if user.role == Role.CREW:
-        pages.insert(0, "/my-work")
-        data.append("/api/my-work.json")
-        jobs = workorders.my_work(session, user)[:max_jobs]
-    elif user.has_role(Role.SUPERVISOR):
-        pages.insert(0, "/work-orders")
-    pages += [f"/work-orders/{wo.id}" for wo in jobs]
-    # Follow-up visitors (outreach staff, supervisors): 'My visits' and each visit page of the day.
-    from fieldops.visits.services import offline_pages as visit_pages
+@dataclass(frozen=True)
+class OfflinePart:
+    """One feature's share of a user's offline day. `home` is the page the user's day starts from (the manifest
+    lists home pages first); `pages` and `data` follow in provider order. Only URLs the user may load."""
 
-    pages += visit_pages(session, user)
-    # Outreach: today's events (check in offline) and the open requests the intake checks duplicates against.
-    from fieldops.outreach.services import offline_pages as outreach_pages
+    home: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)
+    data: list[str] = field(default_factory=list)
 
-    pages += outreach_pages(session, user)
-    data.append("/api/requests/open.json")
-    if jobs:
-        photo_ids = session.scalars(sa.select(Photo.id).where(Photo.work_order_id.in_([wo.id for wo in jobs])).order_by(Photo.created_at))
-        data += [f"/photos/{pid}/thumb" for pid in photo_ids]
+
+OfflineProvider = Callable[[Session, User], OfflinePart]
+
+EXTENSION_KEY = "fieldops.offline_providers"
+
+
+def register_offline_provider(app: Flask, name: str, provider: OfflineProvider, *, order: int) -> None:
+    """Add a feature's offline pages and data to the app's manifest (from the feature's `init_app`); providers are
+    asked by ascending `order`. Registering the same name again replaces it."""
+    providers: dict[str, tuple[int, OfflineProvider]] = app.extensions.setdefault(EXTENSION_KEY, {})
+    providers[name] = (order, provider)
+
+
+def offline_providers(app: Flask | None = None) -> list[OfflineProvider]:
+    app = app or current_app
+    providers: dict[str, tuple[int, OfflineProvider]] = app.extensions.get(EXTENSION_KEY, {})
+    return [provider for _, (_, provider) in sorted(providers.items(), key=lambda item: (item[1][0], item[0]))]
+
+
+def offline_manifest(session: Session, user: User) -> OfflineManifest:
+    """The user's day, from every feature: their lists, each page of the day, the intake form and its data."""
+    parts = [provider(session, user) for provider in offline_providers()]
+    pages = [url for part in parts for url in part.home] + [url for part in parts for url in part.pages]
+    data = [url for part in parts for url in part.data]
     return OfflineManifest(pages=pages, data=data)

@@ -17,7 +17,7 @@ bp = Blueprint("offline", __name__)
 
 @bp.route("/api/offline/manifest")
 def manifest() -> Response:
-    result = asdict(offline_manifest(db.session, current_user))
+    result = asdict(offline_manifest(db.session(), current_user))
     result["generated_at"] = utcnow().isoformat()
     resp = jsonify(result)
     resp.headers["Cache-Control"] = "no-store"

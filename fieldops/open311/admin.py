@@ -12,6 +12,7 @@ from fieldops.accounts.models import Role
 from fieldops.errors import DomainError
 from fieldops.extensions import db
 from fieldops.open311 import keys
+from fieldops.web import validation
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import render
 
@@ -22,7 +23,7 @@ def _page(*, status: int = 200, new_key: str | None = None, issued_name: str = "
     resp = render(
         "open311/keys.html",
         title=_("API keys"),
-        api_keys=keys.list_keys(db.session),
+        api_keys=keys.list_keys(db.session()),
         new_key=new_key,
         issued_name=issued_name,
         error=error,
@@ -47,15 +48,12 @@ def index() -> Response:
 def issue() -> Response:
     form = {name: request.form.get(name, "") for name in ("name", "contact", "rate")}
     try:
-        try:
-            rate = int(form["rate"] or 60)
-        except ValueError:
-            raise DomainError(_("The rate limit must be a whole number of requests per minute.")) from None
-        key, plaintext = keys.issue_key(db.session, current_user, name=form["name"], contact=form["contact"], rate_limit_per_minute=rate)
+        rate = validation.whole_number(form["rate"], "rate", _("rate limit"))  # requests per minute
+        rate = 60 if rate is None else rate
+        key, plaintext = keys.issue_key(db.session(), current_user, name=form["name"], contact=form["contact"], rate_limit_per_minute=rate)
     except DomainError as exc:
         db.session.rollback()
         return _page(status=422, error=exc.message, form=form)
-    db.session.commit()
     # Rendered, not redirected: a flash message would carry the key through the (signed, not encrypted) cookie.
     return _page(new_key=plaintext, issued_name=key.name)
 
@@ -63,7 +61,6 @@ def issue() -> Response:
 @bp.route("/<int:key_id>/revoke", methods=["POST"])
 @roles_required(Role.ADMIN)
 def revoke(key_id: int) -> Response:
-    key = keys.revoke_key(db.session, current_user, key_id)
-    db.session.commit()
+    key = keys.revoke_key(db.session(), current_user, key_id)
     flash(_("Key “%(name)s” (%(prefix)s…) is revoked; it stops working at once.", name=key.name, prefix=key.prefix), "success")
     return redirect(url_for("open311.admin.index"))

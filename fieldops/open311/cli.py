@@ -24,7 +24,7 @@ def issue(name: str, rate: int, contact: str) -> None:
     from fieldops.open311 import keys
 
     try:
-        key, plaintext = keys.issue_key(db.session, None, name=name, contact=contact, rate_limit_per_minute=rate)
+        key, plaintext = keys.issue_key(db.session(), None, name=name, contact=contact, rate_limit_per_minute=rate)
     except DomainError as exc:
         raise click.UsageError(exc.message) from exc
     db.session.commit()
@@ -39,7 +39,7 @@ def list_() -> None:
     from fieldops.extensions import db
     from fieldops.open311 import keys
 
-    rows = keys.list_keys(db.session)
+    rows = keys.list_keys(db.session())
     if not rows:
         click.echo("No API keys.")
         return
@@ -58,7 +58,7 @@ def revoke(key_id: int) -> None:
     from fieldops.open311 import keys
 
     try:
-        key = keys.revoke_key(db.session, None, key_id)
+        key = keys.revoke_key(db.session(), None, key_id)
     except DomainError as exc:
         raise click.UsageError(exc.message) from exc
     db.session.commit()

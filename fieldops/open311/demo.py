@@ -40,7 +40,7 @@ def seed_demo(session: Session, *, rng: random.Random, now: dt.datetime) -> list
         if st is None or st.attributes:
             continue
         for order, question in enumerate(questions, start=1):
-            st.attributes.append(ServiceAttribute(order=order, **question))  # type: ignore[arg-type]
+            st.attributes.append(ServiceAttribute(order=order, **question))
     # A well-known key, like the demo passwords: the demo is for trying things out, never for real residents.
     session.add(
         ApiKey(

@@ -257,8 +257,8 @@ def openapi_document(server_url: str, service_codes: list[str] | None = None, ju
         "properties": {**post_fields, "media": {"type": "string", "format": "binary", "description": "A photo (JPEG, PNG, WebP, HEIC), GeoReport v2.1 draft"}},
         "additionalProperties": {"type": "string"},
     }
-    def get_(*args: Any) -> dict[str, Any]:
-        return _get(*args, jurisdiction=jurisdiction_param)
+    def get_(summary: str, schema: str, params: list[dict[str, Any]], ok: str) -> dict[str, Any]:
+        return _get(summary, schema, params, ok, jurisdiction=jurisdiction_param)
 
     return {
         "openapi": "3.0.3",

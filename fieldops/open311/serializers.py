@@ -156,7 +156,8 @@ def to_xml(root: str, item: str | None, data: Any) -> bytes:
     else:
         for entry in data:
             _fill(ET.SubElement(element, item), entry)
-    return ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def request_for_xml(data: dict[str, Any]) -> dict[str, Any]:

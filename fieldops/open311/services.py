@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.orm import Session, selectinload
 
 from fieldops.activity import verbs
@@ -573,15 +572,11 @@ def _text(form: Mapping[str, Sequence[str]], name: str, limit: int) -> str:
 
 
 def _coordinate(form: Mapping[str, Sequence[str]], name: str) -> float | None:
-    raw = _text(form, name, 40)
+    # The shared number rule, naming the field as the client sent it (lat, long); the range is checked with both.
     try:
-        float(raw or 0)
-    except ValueError:
-        raise BadArgument(f"{name} must be a decimal number (WGS84).") from None
-    try:
-        return validation.finite_float(raw, name)
-    except DomainError:
-        raise BadArgument(f"{name} must be a finite number.") from None
+        return validation.finite_float(_text(form, name, 40), name, label=name)
+    except DomainError as exc:
+        raise BadArgument(exc.message) from None
 
 
 def _field(rule: Callable[..., str], *args: Any, **kwargs: Any) -> str:
@@ -692,29 +687,6 @@ def public_photo(session: Session, photo_id: str) -> Photo:
     if photo is None or photo.request_id is None or photo.visit_id is not None or photo.kind not in PUBLIC_PHOTO_KINDS:
         raise NotFound("media not found.")
     return photo
-
-
-# ---------------------------------------------------------------- updated_datetime follows the history
-
-
-def _touch_requests(session: Session, flush_context: object, instances: object) -> None:
-    # Open311 clients poll updated_after: a request counts as updated whenever its history grows (a crew
-    # went on site, a photo was added), not only when its own row changes.
-    latest: dict[int, dt.datetime] = {}
-    for obj in session.new:
-        if isinstance(obj, Activity) and obj.request_id is not None and obj.created_at is not None:
-            if obj.created_at > latest.get(obj.request_id, obj.created_at - dt.timedelta(seconds=1)):
-                latest[obj.request_id] = obj.created_at
-    for request_id, at in latest.items():
-        req = session.get(ServiceRequest, request_id)
-        if req is not None and (req.updated_at is None or req.updated_at < at):
-            req.updated_at = at
-
-
-def install_updated_at_follows_history() -> None:
-    """Keep ServiceRequest.updated_at at its latest Activity (idempotent)."""
-    if not event.contains(Session, "before_flush", _touch_requests):
-        event.listen(Session, "before_flush", _touch_requests)
 
 
 __all__ = [

@@ -7,17 +7,21 @@ standard error format, in the format the client asked for.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as RoutingNotFound
 from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
+from fieldops.catalog import changes as catalog_changes
 from fieldops.errors import Busy, DomainError, Forbidden, NotFound, TooLarge
 from fieldops.extensions import csrf, db
 from fieldops.open311 import keys, serializers, services
@@ -38,9 +42,9 @@ class _AnythingConverter(BaseConverter):
 bp = Blueprint("open311", __name__)
 bp.register_blueprint(admin_bp)
 # Before any route of the blueprint is added (record callbacks run in order).
-bp.record_once(lambda state: state.app.url_map.converters.setdefault("open311_anything", _AnythingConverter))
-# Open311 clients poll updated_after; keep the request's updated time at its newest history entry.
-bp.record_once(lambda _state: services.install_updated_at_follows_history())
+@bp.record_once
+def _add_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("open311_anything", _AnythingConverter)
 
 FORMATS = "any(json, xml)"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -82,20 +86,15 @@ def open311_view(view: Callable[..., Response]) -> Callable[..., Response]:
             _check_arguments(kwargs)
             return view(*args, **kwargs)
         except keys.RateLimited as exc:
-            db.session.rollback()
             return error_response(fmt, 429, exc.message, {"Retry-After": str(exc.retry_after)})
         except Busy as exc:
-            db.session.rollback()
             return error_response(fmt, 503, exc.message, {"Retry-After": str(exc.retry_after)})
         except (NotFound, Forbidden, TooLarge) as exc:
-            db.session.rollback()
             return error_response(fmt, exc.status_code, exc.message)
         except DomainError as exc:
-            db.session.rollback()
             # GeoReport has one code for every refused argument.
             return error_response(fmt, 400, exc.message)
         except HTTPException as exc:
-            db.session.rollback()
             status = exc.code or 400
             if status == 413:
                 message = f"The upload is too large; the limit is {get_settings().max_photo_mb:g} MB."
@@ -146,7 +145,7 @@ def _rate_limit_optional_key() -> None:
     # GETs need no key; a client that sends one is identified, counted and refused if the key is bad.
     presented = _presented_key()
     if presented:
-        key = keys.authenticate(db.session, presented)
+        key = keys.authenticate(db.session(), presented)
         keys.consume(db.engine, key)
 
 
@@ -168,17 +167,27 @@ def _cors(resp: Response) -> Response:
 # ---------------------------------------------------------------- discovery
 
 
+NEVER_CHANGED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _changeset() -> str:
+    """The last change to the published catalogue (fieldops/catalog/changes.py), in UTC to the second."""
+    at = catalog_changes.last_change(db.session()) or NEVER_CHANGED
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _discovery() -> dict[str, Any]:
     settings = get_settings()
+    changeset = _changeset()
     return {
-        "changeset": "2024-01-01T00:00:00Z",
+        "changeset": changeset,
         "contact": f"{settings.city_name} 311",
         "key_service": "API keys are issued by the city's fieldops administrators.",
         "endpoints": [
             {
                 "specification": SPEC,
                 "url": url_for("open311.root", _external=True).rstrip("/"),
-                "changeset": "2024-01-01T00:00:00Z",
+                "changeset": changeset,
                 "type": "production",
                 "formats": ["text/xml", "application/json"],
             }
@@ -202,7 +211,7 @@ def root() -> Response:
 @bp.route("/open311/v2/openapi.json")
 @open311_view
 def openapi() -> Response:
-    codes = [s.code for s in services.list_services(db.session)]
+    codes = [s.code for s in services.list_services(db.session())]
     base = url_for("open311.root", _external=True).rstrip("/")
     return _respond("json", openapi_document(base, codes, get_settings().open311_jurisdiction))
 
@@ -214,7 +223,7 @@ def openapi() -> Response:
 @open311_view
 def service_list(fmt: str) -> Response:
     _rate_limit_optional_key()
-    data = [serializers.service(s) for s in services.list_services(db.session)]
+    data = [serializers.service(s) for s in services.list_services(db.session())]
     resp = _respond(fmt, data, root="services", item="service")
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
@@ -224,7 +233,7 @@ def service_list(fmt: str) -> Response:
 @open311_view
 def service_definition(service_code: str, fmt: str) -> Response:
     _rate_limit_optional_key()
-    st = services.get_service(db.session, service_code)
+    st = services.get_service(db.session(), service_code)
     resp = _respond(fmt, serializers.service_definition(st), root="service_definition")
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
@@ -254,7 +263,7 @@ def _requests_response(fmt: str, items: list[services.PublicRequest], extensions
 def request_list(fmt: str) -> Response:
     _rate_limit_optional_key()
     query = services.parse_query(request.args, zone=_zone())
-    items = services.find_requests(db.session, query)
+    items = services.find_requests(db.session(), query)
     resp = _requests_response(fmt, items, query.extensions)
     if query.ids is None and len(items) == query.page_size:
         # A full page: there may be more. Clients that know paging follow the link; others ignore it.
@@ -267,7 +276,7 @@ def request_list(fmt: str) -> Response:
 @bp.route(f"/open311/v2/requests.<{FORMATS}:fmt>", methods=["POST"])
 @open311_view
 def request_create(fmt: str) -> Response:
-    key = keys.authenticate(db.session, _presented_key())
+    key = keys.authenticate(db.session(), _presented_key())
     keys.consume(db.engine, key)
     sent = form_photos(request.files.getlist("media"), get_settings())
     # Open311 clients send one request at a time and can resend it whole: refuse it with the reason.
@@ -276,7 +285,7 @@ def request_create(fmt: str) -> Response:
     if sent.refused:
         raise DomainError(f"media: {sent.refused[0]}")
     uploads = [services.Upload(photo.filename, photo.data) for photo in sent.accepted]
-    req = services.submit_request(db.session, get_settings(), key, _post_fields(), uploads)
+    req = services.submit_request(db.session(), get_settings(), key, _post_fields(), uploads)
     notice = services.sla_notice(
         req.department.name if req.department else None,
         req.service_type.name,
@@ -285,7 +294,6 @@ def request_create(fmt: str) -> Response:
         req.service_type.sla_hours,
     )
     tracking = req.tracking_number
-    db.session.commit()
     data = [{"service_request_id": tracking, "service_notice": notice, "account_id": None}]
     resp = _respond(fmt, data, root="service_requests", item="request")
     resp.headers["Location"] = url_for("open311.request_detail", service_request_id=tracking, fmt=fmt, _external=True)
@@ -301,7 +309,7 @@ csrf.exempt(request_create)
 def request_detail(service_request_id: str, fmt: str) -> Response:
     _rate_limit_optional_key()
     extensions = services._bool_arg("extensions", request.args.get("extensions"))
-    item = services.get_request(db.session, service_request_id, extensions=extensions)
+    item = services.get_request(db.session(), service_request_id, extensions=extensions)
     return _requests_response(fmt, [item], extensions)
 
 
@@ -309,14 +317,14 @@ def request_detail(service_request_id: str, fmt: str) -> Response:
 @open311_view
 def token(token: str, fmt: str) -> Response:
     _rate_limit_optional_key()
-    service_request_id = services.resolve_token(db.session, token)
+    service_request_id = services.resolve_token(db.session(), token)
     return _respond(fmt, [{"service_request_id": service_request_id, "token": token}], root="service_requests", item="request")
 
 
 @bp.route("/open311/v2/media/<photo_id>.<any(jpg, png, webp):ext>")
 @open311_view
 def media(photo_id: str, ext: str) -> Response:
-    photo = services.public_photo(db.session, photo_id)
+    photo = services.public_photo(db.session(), photo_id)
     if not photo.storage_key.endswith(f".{ext}"):
         raise NotFound("media not found.")
     etag = photo.sha256[:32]

@@ -19,8 +19,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import shapely
 import sqlalchemy as sa
+from numpy.typing import NDArray
 from sqlalchemy.orm import Session, joinedload
 
 from fieldops.access import policies
@@ -53,7 +55,7 @@ def for_viewer(user: User, found: list[Candidate]) -> list[Candidate]:
     return [dataclasses.replace(c, show_details=policies.can_view_request(user, c.request)) for c in found]
 
 
-def local_xy(lon0: float, lat0: float, lons: list[float], lats: list[float]) -> shapely.Geometry:
+def local_xy(lon0: float, lat0: float, lons: list[float], lats: list[float]) -> NDArray[np.object_]:
     """Points in metres on a plane tangent at (lon0, lat0) (see the module docstring)."""
     k = math.pi / 180 * EARTH_RADIUS_M
     cos0 = math.cos(math.radians(lat0))
@@ -157,6 +159,8 @@ def open_requests_json(
         for tracking, type_id, lat, lon, created, address, visible in rows:
             columns["tracking_number"].append(tracking)
             columns["service_type"].append(code_of[type_id])
+            if lat is None or lon is None:
+                continue  # the query keeps located requests only
             columns["latitude"].append(round(lat, 6))
             columns["longitude"].append(round(lon, 6))
             columns["created_at"].append(created.isoformat())
@@ -191,8 +195,8 @@ def join_as_duplicate(
         target,
         at=at or utcnow(),
         reason=DUPLICATE_REASON.format(tracking=target.tracking_number),
-        survivor_summary=f"Another report of this problem was added ({report.tracking_number})"
-        + (f" at the outreach event “{report.event.name}”" if report.event is not None else ""),
+        reason_params={"request": target.tracking_number},
+        survivor_params={"report": report.tracking_number, **({"event": report.event.name} if report.event is not None else {})},
         detail={"event_id": report.event_id},
         source_key=source_key,
     )

@@ -1,7 +1,7 @@
 """Logging a resident's request in the field: event context, the type's questions, joining an existing request.
 
 One path for the form without JavaScript (servicerequests/views.py) and for the tablet's outbox (sync kind
-"request", fieldops/sync/services.py), so a report logged offline ends up exactly like one logged online.
+"request", fieldops/servicerequests/sync.py), so a report logged offline ends up exactly like one logged online.
 
 The duplicate question: on the tablet, intake.js asks it before the report enters the outbox. The form without
 JavaScript asks it on the server (log_unless_duplicate): a report near an open request of its type is not saved
@@ -30,7 +30,7 @@ from fieldops.outreach.services import get_event
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.services import parse_photo_id
 from fieldops.servicerequests.models import Channel, ServiceRequest
-from fieldops.servicerequests.services import validate_location
+from fieldops.servicerequests.services import create_request, validate_location
 from fieldops.web import validation
 
 
@@ -129,8 +129,6 @@ def log_request(
     **fields: Any,
 ) -> Logged:
     """Record a report (at an event: channel outreach) and, when staff chose "add to the existing request", join it there."""
-    from fieldops.servicerequests.services import create_request
-
     fields = validation.resident_report(fields)
     existing = request_by_tracking(session, duplicate_of) if duplicate_of.strip() else None
     checked = check_report(

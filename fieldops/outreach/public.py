@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from fieldops.activity import verbs
 from fieldops.activity.models import Activity
-from fieldops.outreach.duplicates import request_by_tracking, root_request
+from fieldops.outreach.duplicates import request_by_tracking
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
+from fieldops.servicerequests.services import root_request
 
 # The status page's steps come from the verb registry; "Closed" is added for a request closed without a verb
 # that says so (imports, older data).

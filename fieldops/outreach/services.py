@@ -15,6 +15,7 @@ from fieldops.accounts.models import User
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
 from fieldops.errors import DomainError, Forbidden, NotFound
+from fieldops.offline.services import OfflinePart
 from fieldops.outreach.models import EventCheckin, OutreachEvent
 from fieldops.servicerequests.models import ServiceRequest
 from fieldops.servicerequests.services import validate_location
@@ -24,8 +25,6 @@ MAX_EVENT_HOURS = 24
 # Staff arrive early and stay late: check-in is allowed this long before the start and after the end.
 CHECKIN_GRACE = dt.timedelta(hours=2)
 MAX_RESIDENTS_STEP = 50
-# Sync kinds the tablet's outbox sends for events (fieldops/sync/services.py hands them to apply_sync_action).
-SYNC_KINDS = ("checkin", "residents")
 
 
 # The rule lives in fieldops/access/policies.py; the name stays for the feature's callers.
@@ -221,27 +220,35 @@ def event_json(event: OutreachEvent) -> dict[str, Any]:
     }
 
 
-def apply_sync_action(session: Session, user: User, kind: str, fields: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
-    """Apply an outbox action about an event ("checkin" with action in/out, "residents" with count)."""
+def check_sync_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """An event outbox action's fields ("checkin" with action in/out, "residents" with count), or a 422."""
     event_id = fields.get("event_id")
     if isinstance(event_id, bool) or not isinstance(event_id, int) or not 0 < event_id < 2**31:
         raise DomainError("This change does not say which event it is for.")
-    event = get_event(session, event_id)
     if kind == "checkin":
         action = fields.get("action")
-        if action == "in":
-            checkin = check_in(session, user, event, at=at)
-            return {"event_id": event.id, "checked_in": True, "checkin_id": checkin.id}
-        if action == "out":
-            check_out(session, user, event, at=at)
-            return {"event_id": event.id, "checked_in": False}
-        raise DomainError("A check-in must be “in” or “out”.")
+        if action not in ("in", "out"):
+            raise DomainError("A check-in must be “in” or “out”.")
+        return {"event_id": event_id, "action": action}
     if kind == "residents":
         count = fields.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int):
             raise DomainError("The number of residents must be a whole number.")
-        return {"event_id": event.id, "residents_met": add_residents(session, user, event, count)}
+        return {"event_id": event_id, "count": count}
     raise DomainError(f"Unknown kind of change {kind!r}.")
+
+
+def apply_sync_action(session: Session, user: User, kind: str, fields: dict[str, Any], at: dt.datetime) -> dict[str, Any]:
+    """Apply an outbox action about an event (fieldops/outreach/sync.py registers the kinds)."""
+    checked = check_sync_fields(kind, fields)
+    event = get_event(session, checked["event_id"])
+    if kind == "checkin":
+        if checked["action"] == "in":
+            checkin = check_in(session, user, event, at=at)
+            return {"event_id": event.id, "checked_in": True, "checkin_id": checkin.id}
+        check_out(session, user, event, at=at)
+        return {"event_id": event.id, "checked_in": False}
+    return {"event_id": event.id, "residents_met": add_residents(session, user, event, checked["count"])}
 
 
 def offline_pages(session: Session, user: User, *, now: dt.datetime | None = None) -> list[str]:
@@ -249,3 +256,8 @@ def offline_pages(session: Session, user: User, *, now: dt.datetime | None = Non
     now = now or utcnow()
     events = events_between(session, now - dt.timedelta(hours=12), now + dt.timedelta(hours=24))
     return ["/events", *(f"/events/{e.id}" for e in events)]
+
+
+def offline_part(session: Session, user: User) -> OfflinePart:
+    """Outreach: today's events, so staff check residents in without signal."""
+    return OfflinePart(pages=offline_pages(session, user))

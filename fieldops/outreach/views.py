@@ -16,10 +16,9 @@ from fieldops.db import utcnow
 from fieldops.districts.services import city_bounds
 from fieldops.errors import DomainError
 from fieldops.extensions import db
-from fieldops.maps.builder import build_map, render_parts
-from fieldops.outreach import services
+from fieldops.maps.builder import build_map, render_map
+from fieldops.outreach import forms, services
 from fieldops.outreach.models import EventCheckin
-from fieldops.web import validation
 from fieldops.web.htmx import render
 
 bp = Blueprint("outreach", __name__)
@@ -39,55 +38,35 @@ def checkin_json(checkin: EventCheckin | None) -> str:
     return json.dumps({"event": services.event_json(checkin.event), "at": checkin.checked_in_at.isoformat()})
 
 
-def _local_datetime(day: str, time: str, what: str) -> dt.datetime:
-    try:
-        naive = dt.datetime.combine(dt.date.fromisoformat(day), dt.time.fromisoformat(time))
-    except ValueError as exc:
-        raise DomainError(_("Give the %(what)s as a date and a time.", what=what)) from exc
-    # Events are planned ahead and looked back on: the range of any date a person types, not a device's clock.
-    return validation.query_time(naive.replace(tzinfo=_zone()).astimezone(dt.UTC), what, utcnow())
-
-
-def _float(name: str) -> float | None:
-    value = request.form.get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise DomainError(_("The location is not a number.")) from exc
-
-
 @bp.route("/events", methods=["GET", "POST"])
 def events() -> Response:
     settings = get_settings()
     if request.method == "POST":
         if not services.may_run_events(current_user):
             abort(403)  # before reading the form, so a refused caller learns nothing from validation messages
-        day = request.form.get("day", "")
+        form = forms.event_form(request.form, _zone(), utcnow())
         event = services.create_event(
-            db.session,
+            db.session(),
             current_user,
-            name=request.form.get("name", ""),
-            place=request.form.get("place", ""),
-            latitude=_float("latitude"),
-            longitude=_float("longitude"),
-            starts_at=_local_datetime(day, request.form.get("start", ""), _("start")),
-            ends_at=_local_datetime(day, request.form.get("end", ""), _("end")),
-            notes=request.form.get("notes", ""),
+            name=form.name,
+            place=form.place,
+            latitude=form.latitude,
+            longitude=form.longitude,
+            starts_at=form.starts_at,
+            ends_at=form.ends_at,
+            notes=form.notes,
         )
-        db.session.commit()
         flash(_("Event “%(name)s” created.", name=event.name), "success")
         return redirect(url_for("outreach.event", event_id=event.id))
     now = utcnow()
     today = now.astimezone(_zone()).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
-    upcoming = services.events_between(db.session, today, today + dt.timedelta(days=UPCOMING_DAYS))
-    recent = [e for e in services.events_between(db.session, today - dt.timedelta(days=RECENT_DAYS), today) if e.ends_at <= today]
-    checkin = services.current_checkin(db.session, current_user)
+    upcoming = services.events_between(db.session(), today, today + dt.timedelta(days=UPCOMING_DAYS))
+    recent = [e for e in services.events_between(db.session(), today - dt.timedelta(days=RECENT_DAYS), today) if e.ends_at <= today]
+    checkin = services.current_checkin(db.session(), current_user)
     parts = None
     if services.may_run_events(current_user):
-        m = build_map(settings, bounds=city_bounds(db.session))
-        parts = render_parts(m, current_app.extensions["fieldops.assets"].url)
+        m = build_map(settings, bounds=city_bounds(db.session()))
+        parts = render_map(m)
     return render(
         "outreach/events.html",
         upcoming=upcoming,
@@ -111,9 +90,9 @@ def _event_id(event_id: str) -> int:
 # Plain <event_id> (not <int:>) so a malformed id is our 404 after the sign-in check.
 @bp.route("/events/<event_id>")
 def event(event_id: str) -> Response:
-    ev = services.get_event(db.session, _event_id(event_id))
-    summary = services.event_summary(db.session, ev)
-    checkin = services.current_checkin(db.session, current_user)
+    ev = services.get_event(db.session(), _event_id(event_id))
+    summary = services.event_summary(db.session(), ev)
+    checkin = services.current_checkin(db.session(), current_user)
     return render(
         "outreach/event.html",
         "summary",
@@ -130,25 +109,18 @@ def event(event_id: str) -> Response:
 @bp.route("/events/<event_id>/checkin", methods=["POST"])
 def check_in(event_id: str) -> Response:
     # The page normally checks in through the offline outbox ("checkin"); this is the path without JavaScript.
-    ev = services.get_event(db.session, _event_id(event_id))
+    ev = services.get_event(db.session(), _event_id(event_id))
     if request.form.get("action") == "out":
-        services.check_out(db.session, current_user, ev)
-        db.session.commit()
+        services.check_out(db.session(), current_user, ev)
         flash(_("Checked out of “%(name)s”.", name=ev.name), "success")
         return redirect(url_for("outreach.event", event_id=ev.id))
-    services.check_in(db.session, current_user, ev)
-    db.session.commit()
+    services.check_in(db.session(), current_user, ev)
     flash(_("Checked in to “%(name)s”: requests you log now are recorded at this event.", name=ev.name), "success")
     return redirect(url_for("servicerequests.new"))
 
 
 @bp.route("/events/<event_id>/residents", methods=["POST"])
 def residents(event_id: str) -> Response:
-    ev = services.get_event(db.session, _event_id(event_id))
-    try:
-        count = int(request.form.get("count", "1"))
-    except ValueError as exc:
-        raise DomainError(_("The number of residents must be a whole number.")) from exc
-    services.add_residents(db.session, current_user, ev, count)
-    db.session.commit()
+    ev = services.get_event(db.session(), _event_id(event_id))
+    services.add_residents(db.session(), current_user, ev, forms.resident_count(request.form))
     return redirect(url_for("outreach.event", event_id=ev.id))

@@ -31,7 +31,7 @@ def _nice_max(value: float) -> float:
     """A round axis maximum at or above value (1, 2, 2.5, 5 x 10^n)."""
     if value <= 0:
         return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
+    magnitude: int = 10 ** (len(str(int(value))) - 1)
     for step in (1, 2, 2.5, 5, 10):
         if value <= step * magnitude:
             return step * magnitude
@@ -70,9 +70,9 @@ def line_chart(
         f"<title>{escape(title)}</title>",
     ]
     for k in range(5):
-        v = y_max * k / 4
-        yy = y(v)
-        text = _number(v, percent=percent, digits=0 if percent or y_max >= 4 else 1)
+        tick = y_max * k / 4
+        yy = y(tick)
+        text = _number(tick, percent=percent, digits=0 if percent or y_max >= 4 else 1)
         parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
         parts.append(f'<text class="axis" x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end">{text}</text>')
     # As many week labels as fit side by side.

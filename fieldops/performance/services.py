@@ -446,7 +446,7 @@ def open_points(session: Session, q: PerformanceQuery, *, zone: ZoneInfo, now: d
     """Requests open now (with the filters) that have a point: the most overdue first, up to `limit`; and how many there are."""
     now = now or utcnow()
     flt = _Filter(q)
-    where = [SR.status == RequestStatus.OPEN, SR.latitude.is_not(None), *flt.parts]
+    where = [SR.status == RequestStatus.OPEN, SR.latitude.is_not(None), SR.longitude.is_not(None), *flt.parts]
     total = session.scalar(sa.select(sa.func.count()).select_from(SR).where(*where)) or 0
     stmt = (
         sa.select(SR.id, SR.latitude, SR.longitude, SR.address, SR.due_at, ServiceType.name)
@@ -458,6 +458,7 @@ def open_points(session: Session, q: PerformanceQuery, *, zone: ZoneInfo, now: d
     points = [
         OpenPoint(id=rid, lat=lat, lon=lon, label=f"{name} — {address}" if address else name, overdue=due is not None and due < now)
         for rid, lat, lon, address, due, name in session.execute(stmt)
+        if lat is not None and lon is not None  # as the query asks: the typed columns cannot say so
     ]
     return points, total
 
@@ -545,11 +546,15 @@ def hotspots(
         return report
     start, end = q.bounds(zone)
     flt = _Filter(q)
-    rows = session.execute(
-        sa.select(SR.id, SR.latitude, SR.longitude, SR.created_at, SR.address, SR.district_id)
-        .where(SR.service_type_id == service_type.id, SR.created_at >= start, SR.created_at < end, SR.latitude.is_not(None), *flt.parts)
-        .order_by(SR.created_at)
-    ).all()
+    rows = [
+        (rid, lat, lon, created, address, district_id)
+        for rid, lat, lon, created, address, district_id in session.execute(
+            sa.select(SR.id, SR.latitude, SR.longitude, SR.created_at, SR.address, SR.district_id)
+            .where(SR.service_type_id == service_type.id, SR.created_at >= start, SR.created_at < end, SR.latitude.is_not(None), SR.longitude.is_not(None), *flt.parts)
+            .order_by(SR.created_at)
+        )
+        if lat is not None and lon is not None  # as the query asks: the typed columns cannot say so
+    ]
     report.points = len(rows)
     if not rows:
         return report
@@ -598,7 +603,7 @@ def hotspots(
         centre = shape.centroid
         lon_c, lat_c = to_lonlat(np.array([[centre.x, centre.y]]))[0].tolist()
         addresses = Counter(rows[i][4] for i in idx if rows[i][4])
-        districts = Counter(district_names.get(rows[i][5], "") for i in idx if rows[i][5])
+        districts = Counter(district_names.get(d, "") for d in (rows[i][5] for i in idx) if d)
         local = [rows[i][3].astimezone(zone).date() for i in idx]
         report.hotspots.append(
             Hotspot(

@@ -25,10 +25,11 @@ from fieldops.errors import DomainError, NotFound
 from fieldops.exports.services import spreadsheet_text
 from fieldops.extensions import db
 from fieldops.i18n import format_locale
-from fieldops.maps.builder import Point, add_tooltip_layer, build_map, render_parts
+from fieldops.maps.builder import Point, add_tooltip_layer, build_map, render_map
 from fieldops.performance import charts
 from fieldops.performance import services as ps
 from fieldops.servicerequests.models import ServiceRequest
+from fieldops.web import validation
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import render
 
@@ -61,14 +62,8 @@ def _query(zone: ZoneInfo) -> ps.PerformanceQuery:
 
 
 def _bounded_int(name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise DomainError(_("%(name)s must be a whole number.", name=name)) from exc
-    return max(low, min(high, value))
+    value = validation.whole_number(request.args.get(name), name)
+    return default if value is None else max(low, min(high, value))
 
 
 def _hotspots(q: ps.PerformanceQuery, zone: ZoneInfo) -> ps.HotspotReport:
@@ -81,9 +76,9 @@ def _hotspots(q: ps.PerformanceQuery, zone: ZoneInfo) -> ps.HotspotReport:
         if st is None:
             raise DomainError(_("Unknown service type for hotspots."))
     else:
-        st = ps.default_hotspot_type(db.session, q, zone=zone)
+        st = ps.default_hotspot_type(db.session(), q, zone=zone)
     return ps.hotspots(
-        db.session,
+        db.session(),
         q,
         st,
         zone=zone,
@@ -102,16 +97,16 @@ def _request_url_pattern() -> str | None:
 
 def _map(q: ps.PerformanceQuery, zone: ZoneInfo, hs: ps.HotspotReport) -> tuple[Any, int, int]:
     settings = get_settings()
-    points, total = ps.open_points(db.session, q, zone=zone)
+    points, total = ps.open_points(db.session(), q, zone=zone)
     pattern = _request_url_pattern()
     pins = [
         Point(lat=p.lat, lon=p.lon, url=pattern.format(id=p.id) if pattern else "#", label=p.label, css_class="overdue" if p.overdue else "")
         for p in points
     ]
-    m = build_map(settings, points=pins, districts=_districts(), bounds=city_bounds(db.session))
+    m = build_map(settings, points=pins, districts=_districts(), bounds=city_bounds(db.session()))
     if hs.hotspots:
         add_tooltip_layer(m, hs.geojson(), name="Hotspots", field="label", style={"color": "#b3261e", "weight": 2, "fillColor": "#b3261e", "fillOpacity": 0.35})
-    return render_parts(m, current_app.extensions["fieldops.assets"].url), len(points), total
+    return render_map(m), len(points), total
 
 
 _DISTRICTS_CACHE: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -125,7 +120,7 @@ def _districts() -> dict[str, Any]:
     found = _DISTRICTS_CACHE.get(fingerprint)
     if found is None:
         _DISTRICTS_CACHE.clear()
-        found = _DISTRICTS_CACHE[fingerprint] = districts_geojson(db.session)
+        found = _DISTRICTS_CACHE[fingerprint] = districts_geojson(db.session())
     return found
 
 
@@ -190,12 +185,12 @@ def _presets(today: dt.date, on_file: tuple[dt.date, dt.date] | None) -> list[tu
 def index() -> Response:
     zone = _zone()
     q = _query(zone)
-    report = ps.performance_report(db.session, q, zone=zone)
+    report = ps.performance_report(db.session(), q, zone=zone)
     hs = _hotspots(q, zone)
     map_parts, shown, total_open = _map(q, zone, hs)
     today = _today(zone)
     on_file = _on_file(zone)
-    params = {k: v for k, v in request.args.items() if v != ""}
+    params: dict[str, Any] = {k: v for k, v in request.args.items() if v != ""}  # url_for values
     return render(
         "performance/index.html",
         "results",
@@ -219,7 +214,7 @@ def index() -> Response:
     )
 
 
-def _export_params(q: ps.PerformanceQuery) -> dict[str, str]:
+def _export_params(q: ps.PerformanceQuery) -> dict[str, Any]:
     out = {"start": q.start.isoformat(), "end": q.end.isoformat()}
     for key, value in (("department", q.department_id), ("type", q.service_type_id), ("district", q.district_id)):
         if value is not None:
@@ -275,7 +270,7 @@ SUMMARY_HEADER = (
 
 def summary_rows(report: ps.PerformanceReport) -> list[list[object]]:
     """The summary table as CSV rows, the total last."""
-    rows = []
+    rows: list[list[object]] = []
     for g in [*report.groups, report.total]:
         rows.append(
             [
@@ -319,7 +314,7 @@ def table_csv(table: str) -> Response:
                 for h in hs.hotspots
             ),
         )
-    report = ps.performance_report(db.session, q, zone=zone)
+    report = ps.performance_report(db.session(), q, zone=zone)
     if table == "trend":
         return csv_response(
             f"{stem}.csv",

@@ -36,7 +36,7 @@ def prune_staged(older_than: str, dry_run: bool) -> None:
     from fieldops.photos.uploads import mb
 
     storage = services.photo_storage(get_settings())
-    result = services.prune_staged(db.session, storage, older_than=_duration(older_than), dry_run=dry_run)
+    result = services.prune_staged(db.session(), storage, older_than=_duration(older_than), dry_run=dry_run)
     if dry_run:
         db.session.rollback()
         click.echo(f"Would delete {result.count} staged photos older than {older_than} ({mb(result.bytes)}, {result.bytes} bytes).")

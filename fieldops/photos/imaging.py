@@ -413,7 +413,8 @@ def _parse_exif_datetime(value: Any) -> dt.datetime | None:
     if match is None:
         return None  # also covers the "    :  :     :  :  " placeholder cameras write when the clock is unset
     try:
-        return dt.datetime(*(int(part) for part in match.groups()))
+        year, month, day, hour, minute, second = (int(part) for part in match.groups())
+        return dt.datetime(year, month, day, hour, minute, second)
     except ValueError:
         return None
 
@@ -460,7 +461,7 @@ def _dms_to_degrees(value: Any, ref: Any, positive: str, negative: str) -> float
         return None
     if any(n >= 60 for n in numbers[1:]):
         return None
-    degrees = sum(n / 60**i for i, n in enumerate(numbers))
+    degrees = sum(n / 60.0**i for i, n in enumerate(numbers))
     return -degrees if ref_text == negative else degrees
 
 

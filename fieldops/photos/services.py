@@ -134,7 +134,7 @@ def attach_photos(
             work_order_id=work_order_id,
             actor=user,
             verb=Verb(f"photo:{photo.kind.value}"),
-            summary=f"Added a {photo.kind.value} photo",
+            params={"kind": photo.kind.value},
             detail={"photo_id": photo.id, "sha256": photo.sha256},
             source_key=source_key,
         )

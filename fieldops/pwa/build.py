@@ -25,7 +25,7 @@ import re
 import secrets
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -44,13 +44,65 @@ HASHED_NAME_RE = re.compile(r"\.[0-9a-f]{12}(?:\.[^./]+)?$")
 KEEP_OLD_BUILDS = 5
 STALE_TMP_SECONDS = 3600
 
-# What the service worker precaches (hashed URLs, revision null); workbox modules are not
-# precached: the worker loads them with importScripts, and the browser keeps those itself.
-PRECACHE_SUFFIXES = frozenset({".js", ".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".woff", ".woff2"})
+# What the service worker precaches (hashed URLs, revision null); the worker's own workbox modules are not
+# precached: it loads them with importScripts, and the browser keeps those itself. workbox-window (an ES module
+# of the pages, vendor/workbox/workbox-window.prod.mjs) is.
+PRECACHE_SUFFIXES = frozenset({".js", ".mjs", ".css", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".woff", ".woff2"})
 PRECACHE_EXCLUDE_PREFIXES = ("vendor/workbox/",)
 WORKBOX_SW = "vendor/workbox/workbox-sw.js"
 WORKBOX_DIR = "vendor/workbox/"
 SW_CONFIG_PLACEHOLDER = "/*@fieldops-config*/ {}"
+
+# The names the pages and the service worker share, written once: the worker gets them in its injected
+# config (render_service_worker), the pages in base.html's #fieldops-config (pwa/js/caches.js reads it).
+CACHE_PREFIX = "fieldops"
+CACHE_NAMES: Mapping[str, str] = {
+    "pages": f"{CACHE_PREFIX}-pages",  # HTML pages, NetworkFirst; per user
+    "data": f"{CACHE_PREFIX}-data",  # GET /api/... JSON, NetworkFirst; per user
+    "tiles": f"{CACHE_PREFIX}-tiles",  # map tiles, CacheFirst
+}
+USER_CACHES: tuple[str, ...] = ("pages", "data")  # dropped on sign-out and when another user signs in
+OUTBOX_SYNC_TAG = f"{CACHE_PREFIX}-outbox"  # the Background Sync tag the outbox registers
+
+
+def client_config() -> dict[str, Any]:
+    """What both sides need: cache names (and which are per user) and the Background Sync tag."""
+    return {
+        "cachePrefix": CACHE_PREFIX,
+        "caches": dict(CACHE_NAMES),
+        "userCaches": [CACHE_NAMES[k] for k in USER_CACHES],
+        "syncTag": OUTBOX_SYNC_TAG,
+    }
+
+
+# ES modules: pwa/js/<name>.js is imported as "fieldops/<name>", vendored modules by their npm name. Every module
+# imports bare names only, so no file's bytes (and hash) depend on another file's hashed name: the import map in
+# base.html maps each name to its hashed URL.
+MODULE_DIR = "js/"
+MODULE_PREFIX = "fieldops/"
+VENDOR_MODULES: Mapping[str, str] = {
+    "dexie": "vendor/dexie/dexie.min.mjs",
+    "workbox-window": "vendor/workbox/workbox-window.prod.mjs",
+}
+
+
+def module_paths(logical_paths: Iterable[str]) -> dict[str, str]:
+    """Import-map name -> logical path, for every page module and vendored ES module among logical_paths."""
+    present = set(logical_paths)
+    names: dict[str, str] = {}
+    for logical in sorted(present):
+        if logical.startswith(MODULE_DIR) and logical.endswith(".js"):
+            names[MODULE_PREFIX + logical[len(MODULE_DIR) : -len(".js")]] = logical
+    for name, logical in VENDOR_MODULES.items():
+        if logical not in present:
+            raise BuildError(f"pwa/{logical} is missing (the import map names it {name!r}); run scripts/vendor_frontend.py")
+        names[name] = logical
+    return names
+
+
+def import_map(logical_paths: Iterable[str], url: Callable[[str], str]) -> dict[str, dict[str, str]]:
+    """The page's import map: every module name -> its URL (hashed in a build)."""
+    return {"imports": {name: url(logical) for name, logical in module_paths(logical_paths).items()}}
 
 
 class BuildError(RuntimeError):
@@ -286,9 +338,9 @@ def precache_entries(build: BuildResult, extra: Sequence[Mapping[str, Any]] = ()
     entries: list[dict[str, Any]] = []
     for logical, hashed in sorted(build.assets.items()):
         suffix = PurePosixPath(logical).suffix.lower()
-        if suffix not in PRECACHE_SUFFIXES or logical.startswith(PRECACHE_EXCLUDE_PREFIXES):
+        if suffix not in PRECACHE_SUFFIXES or (logical.startswith(PRECACHE_EXCLUDE_PREFIXES) and suffix != ".mjs"):
             continue
-        if logical.startswith("vendor/") and suffix not in (".js", ".css"):
+        if logical.startswith("vendor/") and suffix not in (".js", ".mjs", ".css"):
             entries.append({"url": f"/static/{logical}", "revision": _digest_of(hashed)})
         else:
             entries.append({"url": f"/static/{hashed}", "revision": None})
@@ -358,6 +410,7 @@ def render_service_worker(
         "workboxModules": modules,
         "precache": list(precache),
         "tiles": dict(tiles) if tiles else None,
+        **client_config(),
     }
 
     def text() -> str:

@@ -79,7 +79,7 @@ def service_worker() -> Response:
 @public
 def web_manifest() -> Response:
     settings: Settings = current_app.extensions["fieldops.settings"]
-    assets = _assets(current_app)  # type: ignore[arg-type]
+    assets = _assets(current_app)
     icons = []
     for size, purpose in (("192", "any"), ("512", "any"), ("512", "maskable")):
         icons.append({"src": assets.url(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png", "purpose": purpose})

@@ -18,6 +18,7 @@ from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
 from fieldops.errors import DomainError, Forbidden
+from fieldops.offline.services import OfflinePart
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
 from fieldops.sla.services import compute_due
 from fieldops.web import validation
@@ -73,7 +74,7 @@ def set_public_description(session: Session, actor: User, req: ServiceRequest, t
         request_id=req.id,
         actor=actor,
         verb=Verb.REQUEST_PUBLIC_TEXT,
-        summary=f"Public description {'cleared' if not text else 'set'} ({len(old)} → {len(text)} characters)",
+        params={"old_length": len(old), **({"new_length": len(text)} if text else {})},
         detail={"old_length": len(old), "new_length": len(text)},
     )
     session.flush()
@@ -173,7 +174,7 @@ def create_request(
         request_id=req.id,
         actor=actor,
         verb=Verb.REQUEST_CREATED,
-        summary=f"{service_type.name} reported via {channel.value}",
+        params={"service": service_type.name, "channel": channel.value},
         detail={
             "channel": channel.value,
             **({"parent_id": parent.id} if parent is not None else {}),
@@ -211,7 +212,8 @@ def close_as_duplicate(
     *,
     at: dt.datetime,
     reason: str,
-    survivor_summary: str,
+    reason_params: dict[str, Any],
+    survivor_params: dict[str, Any],
     detail: dict[str, Any] | None = None,
     source_key: str | None = None,
 ) -> ServiceRequest:
@@ -220,7 +222,9 @@ def close_as_duplicate(
 
     The duplicate closes with no due time of its own (the problem is counted once, on the survivor: a duplicate
     closed minutes after it came in is not an on-time repair), earlier duplicates of it move to the survivor so chains
-    stay one step long, and both requests get a history entry. Work orders are the caller's concern.
+    stay one step long, and both requests get a history entry (`reason_params` and `survivor_params` fill their
+    summaries: see REQUEST_MERGED and REQUEST_DUPLICATE_MERGED in fieldops/activity/verbs.py). Work orders are the
+    caller's concern.
     """
     survivor = root_request(survivor)
     if survivor.id == duplicate.id:
@@ -234,7 +238,7 @@ def close_as_duplicate(
             request_id=other.id,
             actor=actor,
             verb=Verb.REQUEST_MERGED,
-            summary=f"Now a duplicate of {survivor.tracking_number} ({duplicate.tracking_number} was merged into it)",
+            params={"survivor": survivor.tracking_number, "via": duplicate.tracking_number},
             detail={"survivor_id": survivor.id, "via_id": duplicate.id},
             source_key=source_key,
             at=at,
@@ -250,7 +254,7 @@ def close_as_duplicate(
         request_id=duplicate.id,
         actor=actor,
         verb=Verb.REQUEST_MERGED,
-        summary=f"Closed: {reason}",
+        params=reason_params,
         detail={"survivor_id": survivor.id, "duplicate_of_id": survivor.id, **(detail or {})},
         source_key=source_key,
         at=at,
@@ -260,9 +264,15 @@ def close_as_duplicate(
         request_id=survivor.id,
         actor=actor,
         verb=Verb.REQUEST_DUPLICATE_MERGED,
-        summary=survivor_summary,
+        params=survivor_params,
         detail={"duplicate_id": duplicate.id, "tracking_number": duplicate.tracking_number, **(detail or {})},
         source_key=source_key,
         at=at,
     )
     return survivor
+
+
+def offline_part(session: Session, user: User) -> OfflinePart:
+    """Everyone's intake form offline, with the catalogue and districts it needs and the open requests a new report
+    is checked against for duplicates."""
+    return OfflinePart(pages=["/requests/new"], data=["/api/districts.geojson", "/api/catalog.json", "/api/requests/open.json"])

@@ -3,7 +3,7 @@ tracking number, the duplicate check, and the public status page residents reach
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import Any
 
 import segno
 import sqlalchemy as sa
@@ -22,7 +22,7 @@ from fieldops.districts.services import city_bounds
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES, RESIDENT_LANGUAGES, current_language
-from fieldops.maps.builder import build_map, render_parts
+from fieldops.maps.builder import build_map, render_map
 from fieldops.outreach import duplicates, intake
 from fieldops.outreach.models import EventCheckin
 from fieldops.outreach.public import public_status
@@ -31,30 +31,16 @@ from fieldops.outreach.views import checkin_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.uploads import form_photos
+from fieldops.servicerequests import forms
 from fieldops.servicerequests.models import Channel
 from fieldops.web.access import public
+from fieldops.web import validation
 from fieldops.web.htmx import render
+from fieldops.web.validation import FieldError
 
 bp = Blueprint("servicerequests", __name__)
 
-# Form fields carrying answers to a type's questions: attr.<service type code>.<attribute code>.
-ATTR_PREFIX = "attr."
 STREET_ZOOM = 16
-
-
-def _float(name: str, source: Mapping[str, str] | None = None) -> float | None:
-    value = (source if source is not None else request.form).get(name, "").strip()
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError as exc:
-        raise DomainError(_("The %(name)s is not a number.", name=name)) from exc
-
-
-def _raw_answers(code: str) -> dict[str, list[str]]:
-    prefix = f"{ATTR_PREFIX}{code}."
-    return {key[len(prefix) :]: request.form.getlist(key) for key in request.form if key.startswith(prefix)}
 
 
 def _channel() -> Channel:
@@ -75,80 +61,52 @@ def qr_svg(url: str, title: str) -> Markup:
 @bp.route("/requests/new", methods=["GET", "POST"])
 def new() -> Response:
     settings = get_settings()
-    types = active_service_types(db.session)
-    checkin = current_checkin(db.session, current_user)
+    types = active_service_types(db.session())
+    checkin = current_checkin(db.session(), current_user)
     if request.method != "POST":  # GET, and HEAD (which Flask routes here too and must never save anything)
         return _intake_page(types, checkin)
     # The page normally saves through the offline outbox, which asks the duplicate question in the browser;
     # this is the path without JavaScript, where the server asks it.
-    code = request.form.get("service_type", "")
-    service_type = next((t for t in types if t.code == code), None)
+    form = forms.intake_form(request.form)
+    service_type = next((t for t in types if t.code == form.service_type_code), None)
     if service_type is None:
         raise DomainError(_("Choose what the request is about."))
-    latitude, longitude = _point()
     outcome = intake.log_unless_duplicate(
-        db.session,
+        db.session(),
         current_user,
         service_type=service_type,
         channel=_channel(),
-        confirmed_new=bool(_chosen("not_duplicate")),
+        confirmed_new=form.confirmed_new,
         event=checkin.event if checkin is not None else None,
-        attributes=_raw_answers(code),
-        duplicate_of=_chosen("duplicate_of"),
-        description_language=request.form.get("description_language", ""),
-        description=request.form.get("description", ""),
-        latitude=latitude,
-        longitude=longitude,
-        address=request.form.get("address", ""),
-        resident_name=request.form.get("resident_name", ""),
-        resident_phone=request.form.get("resident_phone", ""),
-        resident_email=request.form.get("resident_email", ""),
-        resident_language=request.form.get("resident_language", "en"),
-        contact_consent=bool(request.form.get("contact_consent")),
+        attributes=form.attributes,
+        duplicate_of=form.duplicate_of,
+        latitude=form.latitude,
+        longitude=form.longitude,
+        **form.report,
     )
     # Photos chosen before the duplicate question were staged then; the browser cannot send them again.
-    kept = intake.kept_photos(db.session, current_user, request.form.getlist("staged_photo"))
+    kept = intake.kept_photos(db.session(), current_user, form.staged_photo_ids)
     # Each photo stands alone: a bad or oversized file is named, the request and the good photos are kept.
     sent = form_photos(request.files.getlist("photos"), settings)
     refused = list(sent.refused)
     for upload in sent.accepted:
         try:
             photo, _created = photos.stage_photo(
-                db.session, settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.INTAKE, filename=upload.filename
+                db.session(), settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.INTAKE, filename=upload.filename
             )
         except DomainError as exc:
             refused.append(f"{upload.filename}: {exc.message}")
         else:
             kept.append(photo)
     if isinstance(outcome, intake.PossibleDuplicates):
-        db.session.commit()  # only the staged photos: the report waits for staff's answer
+        # Only the staged photos are stored (with this request's commit): the report waits for staff's answer.
         return _intake_page(types, checkin, typed=request.form, candidates=duplicates.for_viewer(current_user, outcome.candidates), kept=kept, refused=refused)
     if kept:
-        photos.attach_photos(db.session, current_user, [p.id for p in kept], request_id=outcome.follow.id)
-    db.session.commit()
-    args = {"refused": " ".join(refused)} if refused else {}
+        photos.attach_photos(db.session(), current_user, [p.id for p in kept], request_id=outcome.follow.id)
+    args: dict[str, Any] = {"refused": " ".join(refused)} if refused else {}
     if outcome.joined_existing:
         args["joined"] = "1"
     return redirect(url_for("servicerequests.receipt", tracking=outcome.follow.tracking_number, **args))
-
-
-def _chosen(name: str) -> str:
-    """The last value of a field given more than once (the hidden input, then the button that was pressed)."""
-    return next((v.strip() for v in reversed(request.form.getlist(name)) if v.strip()), "")
-
-
-def _point() -> tuple[float | None, float | None]:
-    """The report's point: the map picker's hidden fields, or the coordinates typed where there is no map."""
-    typed = request.form.get("coordinates", "").strip()
-    if not typed:
-        return _float("latitude"), _float("longitude")
-    parts = typed.replace(",", " ").split()
-    try:
-        if len(parts) != 2:
-            raise ValueError(typed)
-        return float(parts[0]), float(parts[1])
-    except ValueError as exc:
-        raise DomainError(_("Type the coordinates as two numbers, latitude then longitude.")) from exc
 
 
 def _intake_page(
@@ -169,13 +127,13 @@ def _intake_page(
     point = _typed_point(typed)
     if point is not None:
         m = build_map(settings, center=point, zoom=STREET_ZOOM)
-    elif event is not None and event.latitude is not None:
+    elif event is not None and event.latitude is not None and event.longitude is not None:
         # At an event, the map opens on it: most reports are around the corner.
         m = build_map(settings, center=(event.latitude, event.longitude), zoom=STREET_ZOOM)
     else:
         # Open on the whole city (its districts), so a tap anywhere in town is one gesture away.
-        m = build_map(settings, bounds=city_bounds(db.session))
-    parts = render_parts(m, current_app.extensions["fieldops.assets"].url)
+        m = build_map(settings, bounds=city_bounds(db.session()))
+    parts = render_map(m)
     return render(
         "servicerequests/new.html",
         types=types,
@@ -186,7 +144,7 @@ def _intake_page(
         checkin=checkin,
         checkin_json=checkin_json(checkin),
         status_url_template=url_for("servicerequests.status", tracking="XXXX-XXXX", _external=True),
-        attr_prefix=ATTR_PREFIX,
+        attr_prefix=forms.ATTR_PREFIX,
         typed=typed,
         point=point,
         candidates=candidates or [],
@@ -199,16 +157,15 @@ def _intake_page(
 def _typed_point(typed: MultiDict[str, str]) -> tuple[float, float] | None:
     """The map picker's point from a form shown again, if it is one."""
     try:
-        lat, lon = float(typed.get("latitude", "")), float(typed.get("longitude", ""))
-    except ValueError:
+        return validation.point(typed.get("latitude"), typed.get("longitude"))
+    except FieldError:
         return None
-    return (lat, lon) if -90 <= lat <= 90 and -180 <= lon <= 180 else None
 
 
 @bp.route("/requests/<tracking>/receipt")
 def receipt(tracking: str) -> Response:
     """What staff show the resident after logging: the tracking number, big, and its QR code."""
-    req = duplicates.request_by_tracking(db.session, tracking)
+    req = duplicates.request_by_tracking(db.session(), tracking)
     url = status_url(req.tracking_number, req.resident_language)
     return render(
         "servicerequests/receipt.html",
@@ -228,10 +185,11 @@ def duplicate_candidates() -> Response:
     service_type = db.session.scalar(sa.select(ServiceType).where(ServiceType.code == code))
     if service_type is None:
         raise NotFound(_("Unknown service type."))
-    lat, lon = _float("latitude", request.args), _float("longitude", request.args)
-    if lat is None or lon is None:
+    point = validation.point(request.args.get("latitude"), request.args.get("longitude"))
+    if point is None:
         raise DomainError(_("Give a latitude and a longitude."))
-    found = duplicates.for_viewer(current_user, duplicates.find_duplicates(db.session, service_type, lat, lon))
+    lat, lon = point
+    found = duplicates.for_viewer(current_user, duplicates.find_duplicates(db.session(), service_type, lat, lon))
     resp = current_app.response_class(
         current_app.json.dumps(
             {
@@ -250,7 +208,7 @@ def duplicate_candidates() -> Response:
 @bp.route("/api/requests/open.json")
 def open_requests() -> Response:
     """Open requests a new report could duplicate, for the tablet's offline check (kept by "Ready for offline")."""
-    resp = current_app.response_class(current_app.json.dumps(duplicates.open_requests_json(db.session, current_user)), mimetype="application/json")
+    resp = current_app.response_class(current_app.json.dumps(duplicates.open_requests_json(db.session(), current_user)), mimetype="application/json")
     resp.headers["Cache-Control"] = "private, no-cache"
     return resp
 
@@ -266,7 +224,7 @@ def status_lookup() -> Response:
     error = None
     if typed:
         try:
-            found = duplicates.request_by_tracking(db.session, typed)
+            found = duplicates.request_by_tracking(db.session(), typed)
         except NotFound:
             error = _("We could not find a request with the tracking number %(number)s. Check the number and try again.", number=typed[:20])
         else:
@@ -278,7 +236,7 @@ def status_lookup() -> Response:
 @public
 def status(tracking: str) -> Response:
     try:
-        info = public_status(db.session, tracking)
+        info = public_status(db.session(), tracking)
     except NotFound:
         return render(
             "servicerequests/status_lookup.html",

@@ -20,7 +20,7 @@ def holidays(years: tuple[int, ...], calendar_name: str | None, list_only: bool)
     from fieldops.extensions import db
     from fieldops.sla.services import add_public_holidays, city_zone, default_calendar
 
-    session = db.session
+    session = db.session()
     if calendar_name:
         cal = session.scalar(sa.select(BusinessCalendar).where(BusinessCalendar.name == calendar_name))
         if cal is None:
@@ -59,7 +59,7 @@ def sla_recompute(codes: tuple[str, ...], dry_run: bool) -> None:
     from fieldops.extensions import db
     from fieldops.sla.recompute import recompute_open_due_times
 
-    session = db.session
+    session = db.session()
     type_ids: list[int] | None = None
     if codes:
         found = {code: id_ for code, id_ in session.execute(sa.select(ServiceType.code, ServiceType.id).where(ServiceType.code.in_(codes)))}

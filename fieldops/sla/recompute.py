@@ -22,7 +22,6 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from fieldops.accounts.models import Role, User
 from fieldops.activity.models import Activity
+from fieldops.activity.services import summary_fields
 from fieldops.activity.verbs import Verb
 from fieldops.catalog.models import BusinessCalendar, ServiceType, SlaUnit
 from fieldops.db import utcnow
@@ -134,9 +134,13 @@ def recompute_open_due_times(
                     "request_id": row.id,
                     "work_order_id": None,
                     "actor_id": actor_id,
-                    "verb": VERB,
-                    "summary": f"Due time changed from {local_text(row.due_at, zone) if row.due_at else 'none'} to {local_text(due, zone)}: {why}.",
-                    "detail_json": json.dumps(
+                    **summary_fields(
+                        Verb.SLA_RECOMPUTED,
+                        {
+                            "old_due": local_text(row.due_at, zone) if row.due_at else "none",
+                            "new_due": local_text(due, zone),
+                            **({"reason": reason.strip()} if reason.strip() else {}),
+                        },
                         {
                             "old_due_at": row.due_at.isoformat() if row.due_at else None,
                             "new_due_at": due.isoformat(),
@@ -145,7 +149,6 @@ def recompute_open_due_times(
                             "reason": why,
                             "work_order_ids": [j.id for j in jobs],
                         },
-                        sort_keys=True,
                     ),
                     "source_key": None,
                     "created_at": now,
@@ -190,10 +193,10 @@ def _batches(session: Session, type_ids: list[int], size: int) -> Iterator[list[
         last = ids[-1]
 
 
-def _lock(session: Session, ids: list[int], type_ids: list[int]) -> tuple[list[sa.Row[Any]], dict[int, list[sa.Row[Any]]]]:
+def _lock(session: Session, ids: list[int], type_ids: list[int]) -> tuple[list[sa.Row[Any, Any, Any, Any, Any]], dict[int, list[sa.Row[Any, Any, Any]]]]:
     """Lock the batch's open work orders, then its requests (the order sync locks them in), and read them."""
     open_statuses = [s.value for s in WorkOrderStatus if s not in CLOSED_STATUSES]
-    jobs: dict[int, list[sa.Row[Any]]] = {}
+    jobs: dict[int, list[sa.Row[Any, Any, Any]]] = {}
     for job in session.execute(
         sa.select(_WO.c.id, _WO.c.request_id, _WO.c.due_at)
         .where(_WO.c.request_id.in_(ids), _WO.c.status.in_(open_statuses))

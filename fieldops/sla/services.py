@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from fieldops.catalog.models import BusinessCalendar, Holiday, ServiceType, SlaUnit, TransferClock
+from fieldops.servicerequests.models import ServiceRequest
 from fieldops.sla.calendar import WorkCalendar, parse_workdays
 from fieldops.sla.holidays import massachusetts_holidays
 
@@ -284,8 +285,6 @@ def sla_count_columns(due_at: Any, closed_at: Any, now: dt.datetime) -> list[sa.
 
 def sla_counts(session: Session, *where: sa.ColumnElement[bool], now: dt.datetime) -> SlaCounts:
     """Counts of requests in each state, merged duplicates left out; `where` narrows (type, district, dates)."""
-    from fieldops.servicerequests.models import ServiceRequest
-
     row = session.execute(
         sa.select(*sla_count_columns(ServiceRequest.due_at, ServiceRequest.closed_at, now)).where(
             ServiceRequest.duplicate_of_id.is_(None), *where

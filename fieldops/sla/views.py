@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,9 +18,9 @@ from fieldops.accounts.models import Role
 from fieldops.catalog import services as catalog
 from fieldops.catalog.models import BusinessCalendar, Department, ServiceType, SlaUnit, TransferClock
 from fieldops.db import utcnow
-from fieldops.errors import DomainError, NotFound
+from fieldops.errors import NotFound
 from fieldops.extensions import db
-from fieldops.sla import services
+from fieldops.sla import forms, services
 from fieldops.sla.calendar import CalendarError
 from fieldops.sla.recompute import RecomputeResult, recompute_open_due_times
 from fieldops.web.access import roles_required
@@ -30,31 +31,8 @@ bp = Blueprint("sla", __name__)
 UNIT_LABELS = {SlaUnit.HOURS: "hours (wall clock)", SlaUnit.BUSINESS_HOURS: "business hours", SlaUnit.BUSINESS_DAYS: "business days"}
 
 
-def _time(name: str, label: str) -> dt.time:
-    value = request.form.get(name, "").strip()
-    try:
-        return dt.time.fromisoformat(value)
-    except ValueError as exc:
-        raise DomainError(_("%(label)s must be a time like 08:00 (got “%(value)s”).", label=label, value=value)) from exc
-
-
-def _date(name: str) -> dt.date:
-    value = request.form.get(name, "").strip()
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError as exc:
-        raise DomainError(_("Give the holiday's date as YYYY-MM-DD (got “%(value)s”).", value=value)) from exc
-
-
-def _workdays() -> set[int]:
-    try:
-        return {int(v) for v in request.form.getlist("workdays")}
-    except ValueError as exc:
-        raise DomainError(_("Working days are numbered 1 (Monday) to 7 (Sunday).")) from exc
-
-
 def _context(**extra: Any) -> dict[str, Any]:
-    session = db.session
+    session = db.session()
     calendars = services.calendars(session)
     types = list(
         session.scalars(
@@ -62,7 +40,7 @@ def _context(**extra: Any) -> dict[str, Any]:
         )
     )
     now = utcnow()
-    examples = {}
+    examples: dict[int, dt.datetime | None] = {}
     for st in types:
         # A worked example makes a rule checkable at a glance: "reported now → due …".
         try:
@@ -95,7 +73,7 @@ def _recomputed(result: RecomputeResult) -> str:
 
 def _follow_calendar(cal: BusinessCalendar, reason: str) -> RecomputeResult:
     # Same transaction as the change: the page never shows a calendar that open requests do not follow yet.
-    return recompute_open_due_times(db.session, current_user, calendar_ids=[cal.id], reason=reason, now=utcnow())
+    return recompute_open_due_times(db.session(), current_user, calendar_ids=[cal.id], reason=reason, now=utcnow())
 
 
 def _done(message: str, anchor: str = "") -> Response:
@@ -109,50 +87,41 @@ def _done(message: str, anchor: str = "") -> Response:
 @roles_required(Role.SUPERVISOR)
 def admin() -> Response:
     page = render("sla/admin.html", "body", **_context())
-    db.session.commit()  # the default calendar is made on first visit
+    # A GET that writes, so it commits itself (GETs never commit, fieldops/web/transaction.py): the default
+    # calendar is made on first visit, once.
+    db.session.commit()
     return page
 
 
 @bp.route("/sla/calendars", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def create_calendar() -> Response:
+    form = forms.calendar_form(request.form)
     cal = catalog.create_calendar(
-        db.session,
-        current_user,
-        name=request.form.get("name", ""),
-        work_start=_time("work_start", _("Opening time")),
-        work_end=_time("work_end", _("Closing time")),
-        workdays=_workdays(),
+        db.session(), current_user, name=form.name, work_start=form.work_start, work_end=form.work_end, workdays=form.workdays
     )
-    db.session.commit()
     return _done(_("Calendar “%(name)s” added.", name=cal.name), f"calendar-{cal.id}")
 
 
 @bp.route("/sla/calendars/<int:calendar_id>", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def update_calendar(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
+    cal = catalog.get_calendar(db.session(), calendar_id)
+    form = forms.calendar_form(request.form)
     catalog.update_calendar(
-        db.session,
-        current_user,
-        cal,
-        name=request.form.get("name", ""),
-        work_start=_time("work_start", _("Opening time")),
-        work_end=_time("work_end", _("Closing time")),
-        workdays=_workdays(),
+        db.session(), current_user, cal, name=form.name, work_start=form.work_start, work_end=form.work_end, workdays=form.workdays
     )
     result = _follow_calendar(cal, f"the working hours or days of {cal.name} changed")
-    db.session.commit()
     return _done(f"{_('Calendar “%(name)s” saved.', name=cal.name)} {_recomputed(result)}", f"calendar-{cal.id}")
 
 
 @bp.route("/sla/calendars/<int:calendar_id>/holidays", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def add_holiday(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
-    holiday = catalog.add_holiday(db.session, current_user, cal, day=_date("day"), name=request.form.get("name", ""))
+    cal = catalog.get_calendar(db.session(), calendar_id)
+    form = forms.holiday_form(request.form)
+    holiday = catalog.add_holiday(db.session(), current_user, cal, day=form.day, name=form.name)
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) added to {cal.name}")
-    db.session.commit()
     added = _("%(name)s (%(day)s) added to %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
     return _done(f"{added} {_recomputed(result)}", f"calendar-{cal.id}")
 
@@ -160,10 +129,9 @@ def add_holiday(calendar_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/holidays/<int:holiday_id>/delete", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
-    holiday = catalog.remove_holiday(db.session, current_user, cal, holiday_id)
+    cal = catalog.get_calendar(db.session(), calendar_id)
+    holiday = catalog.remove_holiday(db.session(), current_user, cal, holiday_id)
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) removed from {cal.name}")
-    db.session.commit()
     removed = _("%(name)s (%(day)s) removed from %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
     return _done(f"{removed} {_recomputed(result)}", f"calendar-{cal.id}")
 
@@ -171,16 +139,10 @@ def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/public-holidays", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def add_public_holidays(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session, calendar_id)
-    try:
-        year = int(request.form.get("year", ""))
-    except ValueError as exc:
-        raise DomainError(_("Give a year, e.g. 2026.")) from exc
-    if not 1900 <= year <= 2200:
-        raise DomainError(_("%(year)s does not look like a year.", year=year))
-    added = services.add_public_holidays(db.session, cal, [year])
+    cal = catalog.get_calendar(db.session(), calendar_id)
+    year = forms.public_holiday_year(request.form)
+    added = services.add_public_holidays(db.session(), cal, [year])
     result = _follow_calendar(cal, f"{len(added)} public holidays of {year} added to {cal.name}") if added else RecomputeResult(service_type_ids=())
-    db.session.commit()
     message = _("%(n)s public holidays of %(year)s added to %(cal)s.", n=len(added), year=year, cal=cal.name)
     return _done(f"{message} {_recomputed(result)}", f"calendar-{cal.id}")
 
@@ -191,21 +153,12 @@ def update_standard(service_type_id: int) -> Response:
     st = db.session.get(ServiceType, service_type_id)
     if st is None:
         raise NotFound(_("There is no service type %(id)s.", id=service_type_id))
-    try:
-        unit = SlaUnit(request.form.get("unit", ""))
-        rule = TransferClock(request.form.get("on_transfer", ""))
-    except ValueError as exc:
-        raise DomainError(_("Choose a unit and what a transfer does to the clock.")) from exc
-    try:
-        value = int(request.form.get("value", ""))
-    except ValueError as exc:
-        raise DomainError(_("The target for %(type)s must be a whole number.", type=st.name)) from exc
-    calendar_id = request.form.get("calendar_id", "").strip()
-    calendar = catalog.get_calendar(db.session, int(calendar_id)) if calendar_id.isdigit() else None
-    catalog.update_service_standard(db.session, current_user, st, unit=unit, value=value, calendar=calendar, on_transfer=rule)
+    form = forms.standard_form(request.form)
+    rule = form.on_transfer
+    calendar = catalog.get_calendar(db.session(), form.calendar_id) if form.calendar_id is not None else None
+    catalog.update_service_standard(db.session(), current_user, st, unit=form.unit, value=form.value, calendar=calendar, on_transfer=rule)
     target = services.describe_target(st)
-    result = recompute_open_due_times(db.session, current_user, service_type_ids=[st.id], reason=f"the {st.name} standard is now {target}", now=utcnow())
-    db.session.commit()
+    result = recompute_open_due_times(db.session(), current_user, service_type_ids=[st.id], reason=f"the {st.name} standard is now {target}", now=utcnow())
     saved = _("%(type)s: %(target)s; transfers %(rule)s the clock.", type=st.name, target=target, rule=_("restart") if rule == TransferClock.RESTART else _("continue"))
     return _done(f"{saved} {_recomputed(result)}", f"type-{st.id}")
 
@@ -219,8 +172,7 @@ def update_privacy(service_type_id: int) -> Response:
         raise NotFound(_("There is no service type %(id)s.", id=service_type_id))
     # A checkbox: present means private. Its requests leave Open311, the exports and the status page's details.
     private = request.form.get("private") == "1"
-    catalog.set_private(db.session, current_user, st, private)
-    db.session.commit()
+    catalog.set_private(db.session(), current_user, st, private)
     if private:
         message = _("%(type)s is private: its requests are no longer published.", type=st.name)
     else:

@@ -7,6 +7,21 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the feature with the app (fieldops/features.py)."""
-    from fieldops.sync import views
+    from flask_babel import lazy_gettext as _l
+    from flask_login import current_user
+
+    from fieldops.extensions import db
+    from fieldops.nav import NavEntry, register_nav_entry
+    from fieldops.sync import services, views
 
     app.register_blueprint(views.bp)
+    register_nav_entry(
+        app,
+        NavEntry(
+            "sync.conflicts",
+            _l("Conflicts (%(n)s)"),
+            order=60,
+            visible=lambda user: user.is_supervisor,
+            count=lambda: services.open_conflict_count(db.session(), current_user),
+        ),
+    )

@@ -1,11 +1,11 @@
-"""The sync API the tablet's outbox talks to, the data it keeps offline, and the conflicts page."""
+"""The sync API the tablet's outbox talks to, its OpenAPI document, and the conflicts page."""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
@@ -13,27 +13,19 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
-from fieldops.catalog.services import active_service_types
 from fieldops.db import utcnow
 from fieldops.errors import DomainError, PhotosMissing
 from fieldops.extensions import db
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.uploads import read_photo_body
-from fieldops.sync import services
+from fieldops.sync import protocol, services
+from fieldops.sync.http import no_store_json as _json
+from fieldops.sync.openapi import openapi_document
+from fieldops.sync.registry import registered_kinds, registered_paths
 from fieldops.web.validation import FieldError
-from fieldops.workorders import services as workorders
 
 bp = Blueprint("sync", __name__)
-
-
-def _json(payload: Any, status: int = 200, key: str | None = None) -> Response:
-    resp = make_response(jsonify(payload), status)
-    # Answers are about one user's data at one moment: never from a cache.
-    resp.headers["Cache-Control"] = "no-store"
-    if key is not None:
-        resp.headers["Idempotency-Key"] = key
-    return resp
 
 
 @bp.route("/api/session")
@@ -79,7 +71,7 @@ def put_photo(photo_id: str) -> Response:
     filename = request.args.get("filename", "")
 
     def stage() -> tuple[Photo, bool]:
-        return photos.stage_photo(db.session, get_settings(), current_user, photo_id=pid, raw=raw, kind=kind, filename=filename)
+        return photos.stage_photo(db.session(), get_settings(), current_user, photo_id=pid, raw=raw, kind=kind, filename=filename)
 
     try:
         photo, created = stage()
@@ -93,7 +85,7 @@ def put_photo(photo_id: str) -> Response:
 
 @bp.route("/api/sync/actions", methods=["POST"])
 def sync_action() -> Response:
-    key = services.parse_key(request.headers.get("Idempotency-Key"))
+    key = protocol.parse_key(request.headers.get("Idempotency-Key"))
     body = request.get_json(silent=True)
     if body is None:
         return _json({"key": key, "error": "The change must be sent as JSON."}, 400, key)
@@ -126,15 +118,15 @@ def sync_action() -> Response:
     return resp
 
 
-def _apply(key: str, body: Any) -> services.SyncAnswer:
+def _apply(key: str, body: Any) -> protocol.SyncAnswer:
     try:
-        answer = services.apply_action(db.session, get_settings(), current_user, key, body)
+        answer = protocol.apply_action(db.session(), get_settings(), current_user, key, body, registered_kinds())
         db.session.commit()
         return answer
     except IntegrityError:
         # Most likely the same key applied by a concurrent request that committed first: answer what it answered.
         db.session.rollback()
-        stored = services.stored_answer(db.session, current_user, key, services.fingerprint(body))
+        stored = protocol.stored_answer(db.session(), current_user, key, protocol.fingerprint(body))
         if stored is None:
             raise
         return stored
@@ -142,7 +134,7 @@ def _apply(key: str, body: Any) -> services.SyncAnswer:
 
 @bp.route("/api/sync/conflicts")
 def conflicts_json() -> Response:
-    conflicts = services.open_conflicts(db.session, current_user)
+    conflicts = services.open_conflicts(db.session(), current_user)
     return _json([{**services.conflict_json(c), "url": url_for("workorders.detail", work_order_id=c.work_order_id)} for c in conflicts])
 
 
@@ -150,7 +142,7 @@ def conflicts_json() -> Response:
 def conflicts() -> str:
     return render_template(
         "sync/conflicts.html",
-        conflicts=services.open_conflicts(db.session, current_user),
+        conflicts=services.open_conflicts(db.session(), current_user),
         title="Sync conflicts",
     )
 
@@ -160,29 +152,16 @@ def conflicts() -> str:
 def resolve(conflict_id: str) -> Response:
     if not conflict_id.isdigit():
         abort(404)
-    conflict = services.resolve_conflict(db.session, current_user, int(conflict_id), request.form.get("note", ""))
+    conflict = services.resolve_conflict(db.session(), current_user, int(conflict_id), request.form.get("note", ""))
     db.session.commit()
     flash(f"Conflict on work order #{conflict.work_order_id} marked resolved.", "success")
     return redirect(url_for("sync.conflicts"))
 
 
-@bp.route("/api/my-work.json")
-def my_work() -> Response:
-    now = utcnow()
-    orders = workorders.my_work(db.session, current_user)
-    return _json(
-        {
-            "generated_at": now.isoformat(),
-            "work_orders": [
-                {**services.work_order_json(wo, now), "url": url_for("workorders.detail", work_order_id=wo.id)} for wo in orders
-            ],
-        }
-    )
-
-
-@bp.route("/api/catalog.json")
-def catalog() -> Response:
-    return _json({"service_types": [services.service_type_json(st) for st in active_service_types(db.session)]})
+@bp.route("/api/sync/openapi.json")
+def openapi() -> Response:
+    # Built from the kinds the features registered, so the document is what the API checks.
+    return _json(openapi_document(registered_kinds(), registered_paths()))
 
 
 @bp.app_context_processor
@@ -191,7 +170,7 @@ def _conflict_count() -> dict[str, Any]:
         # Called only where the template asks (the supervisors' nav), so other pages cost no query.
         if not current_user.is_authenticated:
             return 0
-        return services.open_conflict_count(db.session, current_user)
+        return services.open_conflict_count(db.session(), current_user)
 
     return {"open_conflict_count": count}
 

@@ -11,11 +11,13 @@ import dataclasses
 import datetime as dt
 import hashlib
 import re
+from typing import Any
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.interfaces import LoaderOption
 
 from fieldops.access import policies
 from fieldops.activity.verbs import Verb
@@ -24,6 +26,7 @@ from fieldops.activity import services as activity
 from fieldops.catalog.models import FollowUpPolicy, ServiceType
 from fieldops.db import utcnow
 from fieldops.errors import Conflict, DomainError, Forbidden, NotFound
+from fieldops.offline.services import OfflinePart
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.servicerequests.models import Channel, ServiceRequest
@@ -128,18 +131,23 @@ def schedule_after_closure(session: Session, req: ServiceRequest, now: dt.dateti
     )
     session.add(visit)
     session.flush()
-    why = "every request" if st.followup_policy == FollowUpPolicy.ALWAYS else f"a {st.followup_sample_percent}% sample"
+    sample = {} if st.followup_policy == FollowUpPolicy.ALWAYS else {"percent": st.followup_sample_percent}
     activity.record(
         session,
         request_id=req.id,
         work_order_id=visit.work_order_id,
         actor=None,
         verb=Verb.VISIT_PLANNED,
-        summary=f"Follow-up visit #{visit.id} planned {st.followup_delay_hours} h after closure ({st.name}: {why})",
+        params={"visit": visit.id, "hours": st.followup_delay_hours, "service": st.name, **sample},
         detail={"visit_id": visit.id, "due_at": visit.due_at.isoformat(), "policy": st.followup_policy.value},
         at=now,
     )
     return visit
+
+
+def on_request_closed(sender: object, *, session: Session, request: ServiceRequest, at: dt.datetime, **_: object) -> None:
+    """Receiver of `fieldops.signals.request_closed`: the closing of finished work plans the policy's visit."""
+    schedule_after_closure(session, request, at)
 
 
 def add_visit(
@@ -171,14 +179,13 @@ def add_visit(
     )
     session.add(visit)
     session.flush()
-    who = f", assigned to {assignee.full_name}" if assignee is not None else ""
     activity.record(
         session,
         request_id=req.id,
         work_order_id=visit.work_order_id,
         actor=user,
         verb=Verb.VISIT_ADDED,
-        summary=f"Follow-up visit #{visit.id} added by hand{who}",
+        params={"visit": visit.id, **({"assignee": assignee.full_name} if assignee is not None else {})},
         detail={"visit_id": visit.id, "due_at": visit.due_at.isoformat(), "assignee_id": visit.assigned_to_id},
         at=now,
     )
@@ -204,7 +211,7 @@ def assign_visit(session: Session, user: User, visit: FollowUpVisit, assignee: U
         work_order_id=visit.work_order_id,
         actor=user,
         verb=Verb.VISIT_ASSIGNED,
-        summary=f"Follow-up visit #{visit.id} assigned to {assignee.full_name if assignee else 'any outreach worker'}",
+        params={"visit": visit.id, **({"assignee": assignee.full_name} if assignee is not None else {})},
         detail={"visit_id": visit.id, "assignee_id": new_id},
     )
     session.flush()
@@ -226,7 +233,7 @@ def cancel_visit(session: Session, user: User, visit: FollowUpVisit, reason: str
         work_order_id=visit.work_order_id,
         actor=user,
         verb=Verb.VISIT_CANCELLED,
-        summary=f"Follow-up visit #{visit.id} cancelled" + (f": {reason}" if reason else ""),
+        params={"visit": visit.id, **({"reason": reason} if reason else {})},
         detail={"visit_id": visit.id},
     )
     session.flush()
@@ -243,7 +250,7 @@ def end_of_local_day(at: dt.datetime, zone: ZoneInfo) -> dt.datetime:
     return nxt.astimezone(dt.UTC)
 
 
-def _visit_options() -> list[object]:
+def _visit_options() -> list[LoaderOption]:
     return [
         joinedload(FollowUpVisit.request).joinedload(ServiceRequest.service_type),
         joinedload(FollowUpVisit.request).joinedload(ServiceRequest.district),
@@ -307,6 +314,11 @@ def offline_pages(session: Session, user: User, *, now: dt.datetime | None = Non
     # 24 h ahead covers "due by the end of today" in any time zone without needing the city's zone here.
     visits = my_visits(session, user, due_before=now + dt.timedelta(hours=24))[:max_visits]
     return ["/visits"] + [f"/visits/{v.id}" for v in visits]
+
+
+def offline_part(session: Session, user: User) -> OfflinePart:
+    """Follow-up visitors (outreach staff, supervisors): 'My visits' and each visit page of the day."""
+    return OfflinePart(pages=offline_pages(session, user))
 
 
 # --- at the door ------------------------------------------------------------------------------------------------
@@ -379,31 +391,31 @@ def record_outcome(
         visit.status = VisitStatus.DONE
         visit.completed_at = now
         assert resolved is not None
-        said = f"resident reached, {RESOLUTION_WORDS[resolved]}"
+        said: dict[str, Any] = {"resolved": RESOLUTION_WORDS[resolved]}
         if satisfaction is not None:
-            said += f", satisfaction {satisfaction}/5"
+            said["satisfaction"] = satisfaction
         verb = Verb.VISIT_DONE
     elif outcome == VisitOutcome.LEFT_CARD or visit.attempts >= max_attempts:
         visit.outcome = VisitOutcome.LEFT_CARD
         visit.status = VisitStatus.DONE
         visit.completed_at = now
-        said = f"nobody home (attempt {visit.attempts}), left a card; visit closed"
+        said = {"attempt": visit.attempts}
         verb = Verb.VISIT_LEFT_CARD
     else:
         visit.outcome = VisitOutcome.NOT_HOME
         visit.due_at = max(visit.due_at, next_attempt_due(now, zone))
-        said = f"nobody home (attempt {visit.attempts} of {max_attempts}); will try again"
+        said = {"attempt": visit.attempts, "attempts": max_attempts}
         verb = Verb.VISIT_NOT_HOME
 
     if comments:
-        said += f". Comments: {comments}"
+        said["comments"] = comments
     activity.record(
         session,
         request_id=req.id,
         work_order_id=visit.work_order_id,
         actor=user,
         verb=verb,
-        summary=f"Follow-up visit #{visit.id}: {said}",
+        params={"visit": visit.id, **said},
         detail={
             "visit_id": visit.id,
             "outcome": visit.outcome.value if visit.outcome else None,
@@ -472,7 +484,7 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
         work_order_id=visit.work_order_id,
         actor=user,
         verb=Verb.VISIT_FOLLOW_ON,
-        summary=f"Follow-up visit: {words} → follow-on {follow_on.tracking_number}",
+        params={"resolved": words, "follow_on": follow_on.tracking_number},
         detail={"visit_id": visit.id, "follow_on_id": follow_on.id, "follow_on_tracking_number": follow_on.tracking_number},
         source_key=source_key,
         at=now,
@@ -482,7 +494,7 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
         request_id=follow_on.id,
         actor=user,
         verb=Verb.VISIT_FOLLOW_ON_OF,
-        summary=f"Opened because follow-up visit #{visit.id} found {original.tracking_number} {words}",
+        params={"visit": visit.id, "original": original.tracking_number, "resolved": words},
         detail={"visit_id": visit.id, "parent_id": original.id, "parent_tracking_number": original.tracking_number},
         source_key=source_key,
         at=now,
@@ -493,9 +505,9 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
 def max_attempts(settings: Settings) -> int:
     """The not-home retry limit: Settings.extra["visit_max_attempts"] if set, else MAX_NOT_HOME_ATTEMPTS."""
     value = settings.extra.get("visit_max_attempts")
-    if value is None:
+    if not isinstance(value, (int, float, str)):  # unset, or not a number in any spelling
         return MAX_NOT_HOME_ATTEMPTS
     try:
-        return max(1, int(value))  # type: ignore[call-overload]
+        return max(1, int(value))
     except (TypeError, ValueError):
         return MAX_NOT_HOME_ATTEMPTS

@@ -4,19 +4,16 @@ Body (as the outbox sends it): {"kind": "visit", "base_version": <visit version>
 (reached | not_home | left_card), "resolved" (yes | partly | no, when reached), "satisfaction" (1-5 or null),
 "comments", "language"}, "photo_ids": [...], "captured_at"}.
 
-Same rules as the work order actions (fieldops/sync/services.py): the key is claimed by the caller; a visit that is
+Same rules as the work order kinds (fieldops/sync/protocol.py): the key is claimed by the protocol; a visit that is
 no longer pending (recorded by someone else, or cancelled), or that was reassigned while the tablet was offline,
-is a conflict: the outcome is not applied, the photos are attached to the visit anyway, the whole payload is kept
-(a SyncConflict when the visit belongs to a work order, and always a "sync:conflict" history entry) and the 409
-is stored under the key. A stale base_version from anything else (typically the same tablet's earlier not-home
+is a conflict: the outcome is not applied, the photos are attached to the visit anyway, and the protocol files the
+conflict (a SyncConflict when the visit belongs to a work order, and always a "sync:conflict" history entry; the
+409 is stored under the key). A stale base_version from anything else (typically the same tablet's earlier not-home
 attempt) is applied against the current visit.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,14 +21,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from fieldops.access import policies
-from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import User
-from fieldops.activity import services as activity
 from fieldops.activity.models import Activity
 from fieldops.db import utcnow
 from fieldops.errors import DomainError, Forbidden, NotFound
+from fieldops.servicerequests.sync import request_ref
 from fieldops.settings import Settings
-from fieldops.sync.models import SyncConflict
+from fieldops.sync import protocol
+from fieldops.sync.protocol import Action, Outcome, SyncContext
+from fieldops.sync.registry import OutboxKind
 from fieldops.visits import services
 from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitStatus
 
@@ -50,7 +48,7 @@ def parse_fields(fields: dict[str, Any]) -> dict[str, Any]:
     resolved_raw = fields.get("resolved")
     resolved = None
     if resolved_raw not in (None, ""):
-        resolved = RESOLUTIONS.get(resolved_raw)  # type: ignore[arg-type]
+        resolved = RESOLUTIONS.get(resolved_raw)
         if resolved is None:
             raise DomainError("“Is it fixed?” is answered yes, partly or no.")
     if outcome == VisitOutcome.REACHED and resolved is None:
@@ -78,23 +76,10 @@ def parse_fields(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def apply_visit_action(
-    session: Session,
-    settings: Settings,
-    user: User,
-    key: str,
-    *,
-    fields: dict[str, Any],
-    photo_ids: Sequence[str],
-    base_version: int | None,
-    captured_at: dt.datetime | None,
-    body: Any,
-) -> tuple[int, dict[str, Any]]:
-    """Apply one visit outcome from the outbox; returns (HTTP status, answer). The caller claims the key and commits."""
-    # Who before what: a caller who may not make visits hears so, whatever the body says.
-    if not policies.is_visitor(user):
-        raise Forbidden("Follow-up visits are recorded by outreach staff and supervisors.")
-    f = parse_fields(fields)
+def apply_visit_action(ctx: SyncContext, action: Action) -> Outcome:
+    """Apply one visit outcome from the outbox (who may send it and its fields were checked by the protocol)."""
+    session, settings, user, key = ctx.session, ctx.settings, ctx.user, ctx.key
+    f: dict[str, Any] = action.parsed
     # FOR UPDATE (PostgreSQL): two tablets answering for one visit are judged one after the other.
     visit = session.scalar(
         sa.select(FollowUpVisit)
@@ -104,21 +89,30 @@ def apply_visit_action(
     )
     if visit is None:
         raise NotFound(f"There is no follow-up visit {f['visit_id']}.")
-    stale = base_version is not None and base_version != visit.version
-    reason = None
+    stale = action.base_version is not None and action.base_version != visit.version
+    situation = None
     if visit.status != VisitStatus.PENDING:
-        reason = _already_done_reason(session, settings, user, visit)
+        situation = _already_done_reason(session, settings, user, visit)
     elif not policies.can_record_visit(user, visit):
         if not stale:
             raise Forbidden("This follow-up visit is assigned to someone else.")
         who = visit.assigned_to.full_name if visit.assigned_to is not None else "someone else"
-        reason = f"Follow-up visit #{visit.id} was given to {who} while you were offline"
-    if reason is not None:
-        return 409, _file_conflict(session, user, key, visit, photo_ids, body, reason)
+        situation = f"Follow-up visit #{visit.id} was given to {who} while you were offline"
+    if situation is not None:
+        # Evidence is append-only: the photos join the visit although the answers are not applied.
+        attached = services.attach_visit_photos(session, user, visit, action.photo_ids, source_key=key) if action.photo_ids else []
+        return protocol.file_conflict(
+            ctx,
+            action,
+            situation=situation,
+            kept="your answers",
+            plural=True,
+            photos=len(attached),
+            request_id=visit.request_id,
+            work_order_id=visit.work_order_id,
+            detail={"visit_id": visit.id},
+        )
 
-    now = utcnow()
-    at = captured_at if captured_at is not None and captured_at <= now else now
-    at = max(at, visit.created_at)
     result = services.record_outcome(
         session,
         user,
@@ -129,29 +123,29 @@ def apply_visit_action(
         satisfaction=f["satisfaction"],
         comments=f["comments"],
         language=f["language"],
-        photo_ids=photo_ids,
-        now=at,
+        photo_ids=action.photo_ids,
+        now=protocol.clamp(action.captured_at, utcnow(), visit.created_at),
         max_attempts=services.max_attempts(settings),
         source_key=key,
     )
     session.flush()
     follow_on = result.follow_on
-    return 200, {
-        "key": key,
-        "kind": "visit",
-        "result": {
-            "visit_id": visit.id,
-            "status": visit.status.value,
-            "outcome": visit.outcome.value if visit.outcome else None,
-            "resolved": visit.resolved.value if visit.resolved else None,
-            "attempts": visit.attempts,
-            "photos": len(photo_ids),
-            "follow_on": {"id": follow_on.id, "tracking_number": follow_on.tracking_number} if follow_on is not None else None,
-        },
-        "work_order": None,
-        "request": {"id": visit.request.id, "tracking_number": visit.request.tracking_number, "status": visit.request.status.value},
-        "visit": {"id": visit.id, "status": visit.status.value, "version": visit.version},
+    answer = {
+        "visit_id": visit.id,
+        "status": visit.status.value,
+        "outcome": visit.outcome.value if visit.outcome else None,
+        "resolved": visit.resolved.value if visit.resolved else None,
+        "attempts": visit.attempts,
+        "photos": len(action.photo_ids),
+        "follow_on": {"id": follow_on.id, "tracking_number": follow_on.tracking_number} if follow_on is not None else None,
     }
+    return 200, protocol.ok(
+        ctx,
+        action,
+        answer,
+        request=request_ref(visit.request),
+        visit={"id": visit.id, "status": visit.status.value, "version": visit.version},
+    )
 
 
 def _already_done_reason(session: Session, settings: Settings, user: User, visit: FollowUpVisit) -> str:
@@ -173,34 +167,25 @@ def _already_done_reason(session: Session, settings: Settings, user: User, visit
     return f"{who} {done} follow-up visit #{visit.id} {when}, while you were offline"
 
 
-def _file_conflict(
-    session: Session, user: User, key: str, visit: FollowUpVisit, photo_ids: Sequence[str], body: Any, reason: str
-) -> dict[str, Any]:
-    # Evidence is append-only: the photos join the visit although the answers are not applied.
-    attached = services.attach_visit_photos(session, user, visit, photo_ids, source_key=key) if photo_ids else []
-    n = len(attached)
-    reason += "; your answers" + (f" and {n} photo{'s' if n != 1 else ''} were" if n else " were") + " kept for a supervisor to review."
-    conflict_id = None
-    if visit.work_order_id is not None:
-        conflict = SyncConflict(
-            key=key,
-            user_id=user.id,
-            work_order_id=visit.work_order_id,
-            kind="visit",
-            payload_json=json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False),
-            reason=reason,
-        )
-        session.add(conflict)
-        session.flush()
-        conflict_id = conflict.id
-    activity.record(
-        session,
-        request_id=visit.request_id,
-        work_order_id=visit.work_order_id,
-        actor=user,
-        verb=Verb.SYNC_CONFLICT,
-        summary=reason,
-        detail={"conflict_id": conflict_id, "kind": "visit", "visit_id": visit.id, "fields": (body or {}).get("fields"), "photos": n},
-        source_key=key,
-    )
-    return {"key": key, "error": reason, "conflict_id": conflict_id, "kept": {"photos": n, "fields": True}}
+KINDS = (
+    OutboxKind(
+        name="visit",
+        summary="Record a follow-up visit's outcome (the visit's id is in fields.visit_id)",
+        fields_schema={
+            "type": "object",
+            "required": ["visit_id", "outcome"],
+            "properties": {
+                "visit_id": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+                "outcome": {"type": "string", "enum": list(OUTCOMES)},
+                "resolved": {"enum": [*RESOLUTIONS, "", None], "description": "Required when the resident was reached"},
+                "satisfaction": {"enum": [1, 2, 3, 4, 5, "", None]},
+                "comments": {"type": ["string", "null"], "maxLength": services.MAX_COMMENTS},
+                "language": {"type": ["string", "null"], "description": "The language the visit was held in"},
+            },
+        },
+        handler=apply_visit_action,
+        may_send=policies.is_visitor,
+        refusal="Follow-up visits are recorded by outreach staff and supervisors.",
+        check_fields=parse_fields,
+    ),
+)

@@ -6,12 +6,12 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from branca.element import MacroElement
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
+from markupsafe import Markup
 from folium.template import Template
 from werkzeug.wrappers import Response
 
@@ -22,13 +22,13 @@ from fieldops.db import utcnow
 from fieldops.errors import DomainError, NotFound
 from fieldops.extensions import db
 from fieldops.i18n import LANGUAGES
-from fieldops.maps.builder import build_map, render_parts, script_json
+from fieldops.maps.builder import DataScript, build_map, map_event_script, render_map, script_json
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
 from fieldops.servicerequests.models import ServiceRequest
-from fieldops.visits import routing, services
-from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitStatus
+from fieldops.visits import forms, routing, services
+from fieldops.visits.models import FollowUpVisit, VisitStatus
 from fieldops.web.redirects import safe_next
 from fieldops.web.access import roles_required
 from fieldops.web import validation
@@ -81,35 +81,25 @@ def request_url(request_id: int) -> str | None:
     return None
 
 
-def _start_point() -> tuple[float, float] | None:
-    raw = request.args.get("from", "").strip()
-    if not raw:
-        return None
-    try:
-        lat, lon = (float(v) for v in raw.split(","))
-    except ValueError as exc:
-        raise DomainError(_("The start point must be “latitude,longitude”.")) from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise DomainError(_("The start point must be “latitude,longitude”."))
-    return lat, lon
-
-
-class VisitRoute(MacroElement):  # type: ignore[misc]
+class VisitRoute(DataScript):
     """Numbered stops joined by the suggested route, drawn in the browser by pwa/js/visits.js."""
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = fieldopsVisits.route({{ this._parent.get_name() }}, {{ this.payload }});
+            {{ this.script_for(this._parent.get_name()) }}
         {% endmacro %}
         """
     )
 
     def __init__(self, stops: list[dict[str, Any]], start: tuple[float, float] | None) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "VisitRoute"
         data = {"stops": stops, "start": list(start) if start else None}
         self.payload = script_json(data)
+
+    def script_for(self, map_name: str) -> Markup:
+        return map_event_script("fieldops:route", map_name, self.payload)
 
 
 def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) -> Any:
@@ -134,7 +124,7 @@ def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) 
         for v in located
     ]
     VisitRoute(stops, start).add_to(m)
-    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+    return render_map(m)
 
 
 @bp.route("/visits")
@@ -142,9 +132,9 @@ def _route_map(ordered: list[FollowUpVisit], start: tuple[float, float] | None) 
 def my_visits() -> Response:
     now = utcnow()
     everyone = request.args.get("scope") == "all" and policies.can_manage_visits(current_user)
-    start = _start_point()
+    start = forms.start_point(request.args)
     tomorrow = services.end_of_local_day(now, _zone())
-    due = services.my_visits(db.session, current_user, due_before=tomorrow, everyone=everyone)
+    due = services.my_visits(db.session(), current_user, due_before=tomorrow, everyone=everyone)
     located = [v for v in due if v.request.latitude is not None and v.request.longitude is not None]
     unlocated = [v for v in due if v not in located]
     plan = routing.plan_route([(v.request.latitude, v.request.longitude) for v in located], start)  # type: ignore[misc]
@@ -155,7 +145,7 @@ def my_visits() -> Response:
         plan=plan,
         start=start,
         everyone=everyone,
-        upcoming=services.upcoming_count(db.session, current_user, after=tomorrow),
+        upcoming=services.upcoming_count(db.session(), current_user, after=tomorrow),
         map=_route_map(ordered, start) if located else None,
         title=_("Everyone's visits today") if everyone else _("My visits"),
         max_attempts=services.max_attempts(get_settings()),
@@ -175,9 +165,9 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
             [{"n": 1, "lat": req.latitude, "lon": req.longitude, "url": url_for("visits.detail", visit_id=visit.id), "label": req.address or req.service_type.name, "cls": ""}],
             None,
         ).add_to(m)
-        small_map = render_parts(m, current_app.extensions["fieldops.assets"].url)
+        small_map = render_map(m)
     job = visit.work_order
-    parent_visit = services.visit_of_follow_on(db.session, req) if req.parent_id else None
+    parent_visit = services.visit_of_follow_on(db.session(), req) if req.parent_id else None
     return {
         "visit": visit,
         "req": req,
@@ -202,17 +192,8 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
 @bp.route("/visits/<int:visit_id>")
 @roles_required(Role.OUTREACH, Role.SUPERVISOR)
 def detail(visit_id: int) -> Response:
-    visit = services.get_visit(db.session, current_user, visit_id)
+    visit = services.get_visit(db.session(), current_user, visit_id)
     return render("visits/detail.html", **_detail_context(visit))
-
-
-def _int(value: str | None, what: str) -> int | None:
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)  # type: ignore[arg-type]
-    except ValueError as exc:
-        raise DomainError(_("The %(what)s is not a number.", what=what)) from exc
 
 
 @bp.route("/visits/<int:visit_id>/outcome", methods=["POST"])
@@ -220,42 +201,33 @@ def _int(value: str | None, what: str) -> int | None:
 def record_outcome(visit_id: int) -> Response:
     # The page saves through the offline outbox ("visit" sync action); this is the path without JavaScript.
     settings = get_settings()
-    visit = services.get_visit(db.session, current_user, visit_id)
-    try:
-        outcome = VisitOutcome(request.form.get("outcome", ""))
-    except ValueError as exc:
-        raise DomainError(_("Say whether the resident was reached or not home.")) from exc
-    resolved_raw = request.form.get("resolved") or None
-    try:
-        resolved = Resolution(resolved_raw) if resolved_raw else None
-    except ValueError as exc:
-        raise DomainError(_("“Is it fixed?” is answered yes, partly or no.")) from exc
+    visit = services.get_visit(db.session(), current_user, visit_id)
+    form = forms.outcome_form(request.form)
     # Each photo stands alone: a refused one is named, the visit and the other photos are kept.
     sent = form_photos(request.files.getlist("photos"), settings)
     photo_ids, refused = [], list(sent.refused)
     for upload in sent.accepted:
         try:
             photo, _created = photos.stage_photo(
-                db.session, settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.VISIT, filename=upload.filename
+                db.session(), settings, current_user, photo_id=None, raw=upload.data, kind=PhotoKind.VISIT, filename=upload.filename
             )
         except DomainError as exc:
             refused.append(f"{upload.filename}: {exc.message}")
         else:
             photo_ids.append(photo.id)
     result = services.record_outcome(
-        db.session,
+        db.session(),
         current_user,
         visit,
-        outcome=outcome,
+        outcome=form.outcome,
         zone=_zone(),
-        resolved=resolved,
-        satisfaction=_int(request.form.get("satisfaction"), _("satisfaction")),
-        comments=request.form.get("comments", ""),
-        language=request.form.get("language", "en"),
+        resolved=form.resolved,
+        satisfaction=form.satisfaction,
+        comments=form.comments,
+        language=form.language,
         photo_ids=photo_ids,
         max_attempts=services.max_attempts(settings),
     )
-    db.session.commit()
     if result.follow_on is not None:
         flash(_("Visit recorded. Follow-on request %(tn)s opened.", tn=result.follow_on.tracking_number), "success")
     elif result.closed:
@@ -267,8 +239,7 @@ def record_outcome(visit_id: int) -> Response:
     return redirect(url_for("visits.detail", visit_id=visit.id))
 
 
-def _assignee(raw: str | None) -> User | None:
-    user_id = _int(raw, _("person"))
+def _assignee(user_id: int | None) -> User | None:
     if user_id is None:
         return None
     user = db.session.get(User, user_id)
@@ -296,9 +267,8 @@ def add(request_id: int) -> Response:
     now = utcnow()
     due_at = _local_date(request.form.get("due_on"))
     visit = services.add_visit(
-        db.session, current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(request.form.get("assignee_id")), now=now
+        db.session(), current_user, req, due_at=max(due_at, now) if due_at else now, assignee=_assignee(forms.assignee_id(request.form)), now=now
     )
-    db.session.commit()
     flash(_("Follow-up visit #%(id)s added.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 
@@ -306,9 +276,8 @@ def add(request_id: int) -> Response:
 @bp.route("/visits/<int:visit_id>/assign", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def assign(visit_id: int) -> Response:
-    visit = services.get_visit(db.session, current_user, visit_id)
-    services.assign_visit(db.session, current_user, visit, _assignee(request.form.get("assignee_id")))
-    db.session.commit()
+    visit = services.get_visit(db.session(), current_user, visit_id)
+    services.assign_visit(db.session(), current_user, visit, _assignee(forms.assignee_id(request.form)))
     flash(_("Follow-up visit #%(id)s assigned.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 
@@ -316,9 +285,8 @@ def assign(visit_id: int) -> Response:
 @bp.route("/visits/<int:visit_id>/cancel", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def cancel(visit_id: int) -> Response:
-    visit = services.get_visit(db.session, current_user, visit_id)
-    services.cancel_visit(db.session, current_user, visit, request.form.get("reason", ""))
-    db.session.commit()
+    visit = services.get_visit(db.session(), current_user, visit_id)
+    services.cancel_visit(db.session(), current_user, visit, request.form.get("reason", ""))
     flash(_("Follow-up visit #%(id)s cancelled.", id=visit.id), "success")
     return redirect(_safe_next(request.form.get("next"), url_for("visits.detail", visit_id=visit.id)))
 
@@ -327,14 +295,14 @@ def cancel(visit_id: int) -> Response:
 def _panel_helpers() -> dict[str, Any]:
     def visit_panel(req: ServiceRequest) -> dict[str, Any]:
         # Called only where a template includes visits/_request_panel.html, so other pages cost no query.
-        visits = services.visits_for_request(db.session, req)
+        visits = services.visits_for_request(db.session(), req)
         is_supervisor = current_user.is_authenticated and policies.can_manage_visits(current_user)
         return {
             "visits": visits,
-            "parent_visit": services.visit_of_follow_on(db.session, req) if req.parent_id else None,
-            "staff": services.outreach_staff(db.session) if is_supervisor else [],
+            "parent_visit": services.visit_of_follow_on(db.session(), req) if req.parent_id else None,
+            "staff": services.outreach_staff(db.session()) if is_supervisor else [],
             "is_supervisor": is_supervisor,
-            "photos": {v.id: services.photos_for_visit(db.session, v) for v in visits} if is_supervisor else {},
+            "photos": {v.id: services.photos_for_visit(db.session(), v) for v in visits} if is_supervisor else {},
             "request_url": request_url if is_supervisor else (lambda _id: None),
             "jobs": [wo for wo in req.work_orders if current_user.is_authenticated and workorders.can_view(current_user, wo)],
             "languages": VISIT_LANGUAGES,

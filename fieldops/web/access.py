@@ -10,6 +10,7 @@ from flask import abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
 from fieldops.accounts.models import Role
+from fieldops.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,7 +28,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
+                return login_manager.unauthorized()
             if not current_user.has_role(*roles):
                 abort(403)
             return view(*args, **kwargs)

@@ -77,7 +77,7 @@ class AssetManifest:
         return cached
 
 
-class StaticFiles(WhiteNoise):  # type: ignore[misc]
+class StaticFiles(WhiteNoise):
     """WhiteNoise with a one-year lifetime for immutable files (its default is ten)."""
 
     FOREVER = 365 * 24 * 60 * 60

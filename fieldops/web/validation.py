@@ -8,9 +8,10 @@ rules take `now` and the settings explicitly, so tests and services decide the c
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
@@ -53,11 +54,11 @@ def text(value: Any, field: str, limit: int | None = None, label: str | None = N
     name = label or field.replace("_", " ")
     if not isinstance(value, str):
         raise FieldError(field, _("The %(name)s must be text.", name=name))
-    value = value.strip()
+    stripped = value.strip()
     limit = limit if limit is not None else TEXT_LIMITS[field]
-    if len(value) > limit:
+    if len(stripped) > limit:
         raise FieldError(field, _("The %(name)s is too long (at most %(limit)s characters).", name=name, limit=limit))
-    return value
+    return stripped
 
 
 def email(value: Any, field: str = "resident_email") -> str:
@@ -113,6 +114,84 @@ def finite_float(value: Any, field: str, label: str | None = None) -> float | No
     if not math.isfinite(number):
         raise FieldError(field, _("The %(name)s is not a number.", name=name))
     return number
+
+
+def latitude(value: Any, field: str = "latitude") -> float | None:
+    """A latitude (WGS84 degrees) from JSON or form text; None for nothing given."""
+    number = finite_float(value, field, label=_("latitude"))
+    if number is not None and not -90 <= number <= 90:
+        raise FieldError(field, _("Latitude must be between -90 and 90."))
+    return number
+
+
+def longitude(value: Any, field: str = "longitude") -> float | None:
+    """A longitude (WGS84 degrees) from JSON or form text; None for nothing given."""
+    number = finite_float(value, field, label=_("longitude"))
+    if number is not None and not -180 <= number <= 180:
+        raise FieldError(field, _("Longitude must be between -180 and 180."))
+    return number
+
+
+def point(lat: Any, lon: Any, names: tuple[str, str] = ("latitude", "longitude")) -> tuple[float, float] | None:
+    """A place on Earth from its two coordinates (both or neither); None when neither was given."""
+    checked = latitude(lat, names[0]), longitude(lon, names[1])
+    location(*checked, names=names)
+    return None if checked[0] is None or checked[1] is None else (checked[0], checked[1])
+
+
+def typed_point(value: Any, field: str = "coordinates") -> tuple[float, float] | None:
+    """Coordinates a person typed in one field, "42.36, -71.06" (latitude then longitude); None for nothing."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    parts = value.replace(",", " ").split() if isinstance(value, str) and len(value) <= 80 else []
+    if len(parts) != 2:
+        raise FieldError(field, _("Type the coordinates as two numbers, latitude then longitude."))
+    try:
+        return point(parts[0], parts[1], names=(field, field))
+    except FieldError as exc:
+        raise FieldError(field, exc.message) from None
+
+
+E = TypeVar("E", bound=enum.Enum)
+
+# The largest value of a PostgreSQL integer column: an id or a count above it names no row and only overflows.
+MAX_INT = 2**31 - 1
+
+
+def whole_number(
+    value: Any, field: str, label: str | None = None, *, minimum: int | None = None, maximum: int = MAX_INT, required: bool = False
+) -> int | None:
+    """A whole number from JSON or form text, within [minimum, maximum]; None for nothing given, unless required."""
+    name = label or field.replace("_", " ")
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise FieldError(field, _("The %(name)s must be a whole number.", name=name))
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str) or (isinstance(value, str) and len(value) > 20):
+        raise FieldError(field, _("The %(name)s must be a whole number.", name=name))
+    try:
+        number = int(value)
+    except ValueError:
+        raise FieldError(field, _("The %(name)s must be a whole number.", name=name)) from None
+    low = minimum if minimum is not None else -MAX_INT - 1
+    if not low <= number <= maximum:
+        raise FieldError(field, _("The %(name)s must be between %(low)s and %(high)s.", name=name, low=low, high=maximum))
+    return number
+
+
+def record_id(value: Any, field: str, label: str | None = None) -> int | None:
+    """The id of a row chosen on a form (a crew, a person, a calendar); None for nothing chosen."""
+    return whole_number(value, field, label, minimum=1)
+
+
+def choice(value: Any, options: type[E], field: str, message: str) -> E | None:
+    """One of an enum's values (a select or radio button); None for nothing chosen; `message` says what to choose."""
+    if value is None or value == "":
+        return None
+    try:
+        return options(value.strip() if isinstance(value, str) else value)
+    except ValueError:
+        raise FieldError(field, message) from None
 
 
 def location(latitude: float | None, longitude: float | None, names: tuple[str, str] = ("latitude", "longitude")) -> None:

@@ -14,6 +14,8 @@ from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
 from fieldops.db import utcnow
 from fieldops.errors import Conflict, DomainError, Forbidden, InvalidTransition, NotFound
+from fieldops.offline.services import OfflinePart
+from fieldops import signals
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
 from fieldops.workorders.models import CLOSED_STATUSES, WorkOrder, WorkOrderStatus
@@ -126,18 +128,18 @@ def change_status(
     wo.status = to
     wo.updated_at = now
     _close_request_if_done(session, wo.request, now)
-    summary = f"{previous.label} → {to.label}"
+    params = {"from_status": previous.label, "to_status": to.label}
     if to == S.COMPLETED:
-        summary += f": {resolution}"
+        params["resolution"] = resolution
     elif to == S.UNABLE:
-        summary += f": {reason}"
+        params["reason"] = reason
     activity.record(
         session,
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=user,
         verb=Verb(f"status:{to.value}"),
-        summary=summary,
+        params=params,
         detail={"from": previous.value, "to": to.value},
         source_key=source_key,
     )
@@ -167,10 +169,8 @@ def _close_request_if_done(session: Session, req: ServiceRequest, now: dt.dateti
         if req.status != RequestStatus.CLOSED:
             req.status = RequestStatus.CLOSED
             req.closed_at = now
-            # The service type's follow-up policy (imported here: visits build on work orders and photos).
-            from fieldops.visits.services import schedule_after_closure
-
-            schedule_after_closure(session, req, now)
+            # Features that react to finished work (visits plans the follow-up visit) do so in this transaction.
+            signals.send(signals.request_closed, session=session, request=req, at=now)
 
 
 def create_work_order(
@@ -201,14 +201,14 @@ def create_work_order(
     )
     session.add(wo)
     session.flush()
-    who = assignee.full_name if assignee else (wo.crew.name if wo.crew else "nobody yet")
+    who = assignee.full_name if assignee else (wo.crew.name if wo.crew else None)
     activity.record(
         session,
         request_id=req.id,
         work_order_id=wo.id,
         actor=actor,
         verb=Verb.WORKORDER_CREATED,
-        summary=f"Work order #{wo.id} created, assigned to {who}",
+        params={"work_order": wo.id, **({"holder": who} if who else {})},
         detail={"crew_id": wo.crew_id, "assignee_id": assignee.id if assignee else None},
         at=at,
     )
@@ -276,17 +276,17 @@ def reassign(
     # The new holder has not set out yet; an unassigned job waits as new.
     wo.status = S.NEW if crew is None and assignee is None else S.ASSIGNED
     wo.updated_at = now
-    summary = f"Reassigned from {before} to {_holder(wo)}"
+    params = {"before": before, "after": _holder(wo)}
     if wo.status != previous:
-        summary += f" ({previous.label} → {wo.status.label})"
+        params |= {"from_status": previous.label, "to_status": wo.status.label}
     activity.record(
         session,
         request_id=wo.request_id,
         work_order_id=wo.id,
         actor=actor,
         verb=Verb.WORKORDER_REASSIGNED,
-        summary=summary,
-        # crew_id/assignee_id name the new holder: the sync conflict check reads them (sync/services.py _entitled).
+        params=params,
+        # crew_id/assignee_id name the new holder: the sync conflict check reads them (workorders/sync.py _entitled).
         detail={
             "crew_id": new_crew_id,
             "assignee_id": new_assignee_id,
@@ -305,3 +305,18 @@ def _holder(wo: WorkOrder) -> str:
     if wo.assignee is not None:
         return wo.assignee.full_name + (f" ({wo.crew.name})" if wo.crew is not None else "")
     return wo.crew.name if wo.crew is not None else "nobody"
+
+
+def offline_part(session: Session, user: User, *, max_jobs: int = 200) -> OfflinePart:
+    """A crew's day offline: My work, each open job's page and its photos; a supervisor's starts at the overview."""
+    home, data = [], []
+    jobs: list[WorkOrder] = []
+    if user.role == Role.CREW:
+        home, data = ["/my-work"], ["/api/my-work.json"]
+        jobs = my_work(session, user)[:max_jobs]
+    elif user.has_role(Role.SUPERVISOR):
+        home = ["/work-orders"]
+    if jobs:
+        photo_ids = session.scalars(sa.select(Photo.id).where(Photo.work_order_id.in_([wo.id for wo in jobs])).order_by(Photo.created_at))
+        data += [f"/photos/{pid}/thumb" for pid in photo_ids]
+    return OfflinePart(home=home, pages=[f"/work-orders/{wo.id}" for wo in jobs], data=data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import current_user
@@ -14,13 +15,13 @@ from fieldops.activity import services as activity
 from fieldops.districts.services import districts_geojson
 from fieldops.errors import DomainError
 from fieldops.extensions import db
-from fieldops.maps.builder import Point, build_map, render_parts
+from fieldops.maps.builder import Point, build_map, render_map
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
 from fieldops.web.access import roles_required
 from fieldops.web.htmx import is_htmx, render
-from fieldops.workorders import services
+from fieldops.workorders import forms, services
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus
 
 bp = Blueprint("workorders", __name__)
@@ -57,11 +58,9 @@ def _points(orders: list[WorkOrder]) -> list[Point]:
 
 
 def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
-    from flask import current_app
-
     settings = get_settings()
-    m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session))
-    return render_parts(m, current_app.extensions["fieldops.assets"].url)
+    m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session()))
+    return render_map(m)
 
 
 def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], title: str, endpoint: str) -> Response:
@@ -84,36 +83,34 @@ def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], t
 @bp.route("/my-work")
 @roles_required(Role.CREW)
 def my_work() -> Response:
-    return _list_page(lambda statuses: services.my_work(db.session, current_user, statuses), "My work", "workorders.my_work")
+    return _list_page(lambda statuses: services.my_work(db.session(), current_user, statuses), "My work", "workorders.my_work")
 
 
 @bp.route("/work-orders")
 @roles_required(Role.SUPERVISOR)
 def overview() -> Response:
-    return _list_page(lambda statuses: services.all_work(db.session, statuses), "All work orders", "workorders.overview")
+    return _list_page(lambda statuses: services.all_work(db.session(), statuses), "All work orders", "workorders.overview")
 
 
-def _detail_context(wo: WorkOrder) -> dict[str, object]:
-    from flask import current_app
-
+def _detail_context(wo: WorkOrder) -> dict[str, Any]:
     settings = get_settings()
     req = wo.request
     small_map = None
     if req.latitude is not None and req.longitude is not None:
         pt = Point(req.latitude, req.longitude, url_for("workorders.detail", work_order_id=wo.id), req.service_type.name)
         m = build_map(settings, points=[pt], center=(req.latitude, req.longitude), zoom=17, fit_points=False)
-        small_map = render_parts(m, current_app.extensions["fieldops.assets"].url)
+        small_map = render_map(m)
     return {
         "wo": wo,
         "req": req,
-        "history": activity.history(db.session, req.id),
-        "photos": photos.photos_for_work_order(db.session, wo),
+        "history": activity.history(db.session(), req.id),
+        "photos": photos.photos_for_work_order(db.session(), wo),
         "next_statuses": services.allowed_next(current_user, wo),
         "crew_actions": services.crew_actions(current_user, wo),
         "transitions_to": services.TRANSITIONS_TO,
         "required_kinds": [k.value for k in services.required_photo_kinds(wo)],
         "photo_kinds_present": sorted({p.kind.value for p in wo.photos}),
-        "missing_photos": services.missing_photo_kinds(db.session, wo),
+        "missing_photos": services.missing_photo_kinds(db.session(), wo),
         "map": small_map,
         "S": WorkOrderStatus,
         "photo_kinds": [PhotoKind.BEFORE, PhotoKind.AFTER],
@@ -123,34 +120,18 @@ def _detail_context(wo: WorkOrder) -> dict[str, object]:
 
 @bp.route("/work-orders/<int:work_order_id>")
 def detail(work_order_id: int) -> Response:
-    wo = services.get_for_user(db.session, current_user, work_order_id)
+    wo = services.get_for_user(db.session(), current_user, work_order_id)
     return render("workorders/detail.html", "job", **_detail_context(wo))
-
-
-def _int_or_none(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError as exc:
-        raise DomainError("The form's version field is not a number; reload the page.") from exc
 
 
 @bp.route("/work-orders/<int:work_order_id>/status", methods=["POST"])
 def change_status(work_order_id: int) -> Response:
-    wo = services.get_for_user(db.session, current_user, work_order_id)
-    try:
-        to = WorkOrderStatus(request.form.get("to", ""))
-    except ValueError as exc:
-        raise DomainError("Choose a status to move the work order to.") from exc
+    wo = services.get_for_user(db.session(), current_user, work_order_id)
+    form = forms.status_form(request.form)
+    to = form.to
     services.change_status(
-        db.session,
-        current_user,
-        wo,
-        to,
-        expected_version=_int_or_none(request.form.get("version")),
-        resolution=request.form.get("resolution", ""),
-        reason=request.form.get("reason", ""),
+        db.session(), current_user, wo, to, expected_version=form.version, resolution=form.resolution, reason=form.reason
     )
-    db.session.commit()
     message = f"Work order #{wo.id} is now {to.label.lower()}."
     if is_htmx():
         return render("workorders/detail.html", "job", flash_message=message, **_detail_context(wo))
@@ -160,11 +141,8 @@ def change_status(work_order_id: int) -> Response:
 
 @bp.route("/work-orders/<int:work_order_id>/photos", methods=["POST"])
 def upload_photos(work_order_id: int) -> Response:
-    wo = services.get_for_user(db.session, current_user, work_order_id)
-    try:
-        kind = PhotoKind(request.form.get("kind", ""))
-    except ValueError as exc:
-        raise DomainError("Say whether these are “before” or “after” photos.") from exc
+    wo = services.get_for_user(db.session(), current_user, work_order_id)
+    kind = forms.photo_kind(request.form)
     settings = get_settings()
     sent = form_photos(request.files.getlist("photos"), settings)
     if not sent.accepted and not sent.refused:
@@ -174,12 +152,11 @@ def upload_photos(work_order_id: int) -> Response:
         # Each photo stands alone: one bad file must not cost the crew the good ones.
         try:
             photos.add_work_order_photo(
-                db.session, settings, current_user, wo, raw=upload.data, kind=kind, filename=upload.filename
+                db.session(), settings, current_user, wo, raw=upload.data, kind=kind, filename=upload.filename
             )
             added += 1
         except DomainError as exc:
             refused.append(f"{upload.filename}: {exc.message}")
-    db.session.commit()
     message = f"{added} {kind.value} photo{'s' if added != 1 else ''} added."
     if refused:
         message += " Not added — " + " ".join(refused)

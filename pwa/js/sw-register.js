@@ -1,76 +1,49 @@
-/* Registers the service worker (/sw.js), applies its updates, and keeps one user's cached pages
- * from another: window.fieldopsSW.clearUserCaches() drops the per-user caches (pages, data). */
-(function () {
-  "use strict";
-  var USER_CACHES = ["fieldops-pages", "fieldops-data"];
-  var USER_KEY = "fieldops-sw-user";
+/* Registers the service worker (/sw.js) through workbox-window, applies its updates, and keeps one user's
+   cached pages from another: clearUserCaches() drops the per-user caches (pages, data) here and in the worker. */
+import { Workbox, messageSW } from "workbox-window";
+import { deleteUserCaches } from "fieldops/caches";
 
-  function withTimeout(promise, ms) {
-    return Promise.race([promise, new Promise(function (resolve) { setTimeout(resolve, ms); })]);
-  }
+const USER_KEY = "fieldops-sw-user";
+const TIMEOUT_MS = 2000;
 
-  // Resolves when both the page and the worker have dropped the caches (or after 2 s at most).
-  function clearUserCaches() {
-    var jobs = [];
-    if (window.caches) {
-      jobs.push(Promise.all(USER_CACHES.map(function (name) { return caches.delete(name); })));
-    }
-    var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
-    if (sw) {
-      jobs.push(new Promise(function (resolve) {
-        var channel = new MessageChannel();
-        channel.port1.onmessage = function () { resolve(); };
-        sw.postMessage({ type: "CLEAR_USER_CACHES" }, [channel.port2]);
-      }));
-    }
-    return withTimeout(Promise.all(jobs), 2000).catch(function () { /* nothing cached, or no storage */ });
-  }
+function withTimeout(promise, ms) {
+  return Promise.race([promise, new Promise(function (resolve) { setTimeout(resolve, ms); })]);
+}
 
-  function version() {
-    var sw = navigator.serviceWorker && navigator.serviceWorker.controller;
-    if (!sw) return Promise.resolve(null);
-    return withTimeout(new Promise(function (resolve) {
-      var channel = new MessageChannel();
-      channel.port1.onmessage = function (evt) { resolve(evt.data && evt.data.version); };
-      sw.postMessage({ type: "GET_VERSION" }, [channel.port2]);
-    }), 2000);
-  }
+function controller() { return navigator.serviceWorker ? navigator.serviceWorker.controller : null; }
 
-  window.fieldopsSW = { clearUserCaches: clearUserCaches, version: version };
+/** Resolves when both the page and the worker have dropped the caches (or after 2 s at most). */
+export function clearUserCaches() {
+  const jobs = [deleteUserCaches()];
+  const sw = controller();
+  if (sw) jobs.push(messageSW(sw, { type: "CLEAR_USER_CACHES" }));
+  return withTimeout(Promise.all(jobs), TIMEOUT_MS).catch(function () { /* nothing cached, or no storage */ });
+}
 
-  // Someone else signed in on this tablet (the last user's session ended without "Sign out"):
-  // their cached pages must not be shown to this user offline.
-  var userId = document.body && document.body.getAttribute("data-user-id");
-  if (userId) {
-    var last = null;
-    try { last = localStorage.getItem(USER_KEY); } catch (e) { /* private mode */ }
-    if (last && last !== userId) clearUserCaches();
-    try { localStorage.setItem(USER_KEY, userId); } catch (e) { /* private mode */ }
-  }
+/** The running worker's version (its config hash), or null without one. */
+export function version() {
+  const sw = controller();
+  if (!sw) return Promise.resolve(null);
+  return withTimeout(messageSW(sw, { type: "GET_VERSION" }).then(function (data) { return data && data.version; }), TIMEOUT_MS);
+}
 
-  if (!("serviceWorker" in navigator)) return;
+// Someone else signed in on this tablet (the last user's session ended without "Sign out"):
+// their cached pages must not be shown to this user offline.
+const userId = document.body && document.body.getAttribute("data-user-id");
+if (userId) {
+  let last = null;
+  try { last = localStorage.getItem(USER_KEY); } catch (e) { /* private mode */ }
+  if (last && last !== userId) clearUserCaches();
+  try { localStorage.setItem(USER_KEY, userId); } catch (e) { /* private mode */ }
+}
 
-  function promote(worker) {
-    // A new version replaces the old one at once (only when one is running: the first install
-    // activates by itself); pages opened from now on get the new version's files.
-    if (worker && navigator.serviceWorker.controller) worker.postMessage({ type: "SKIP_WAITING" });
-  }
-
-  function register() {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (reg) {
-      promote(reg.waiting);
-      reg.addEventListener("updatefound", function () {
-        var worker = reg.installing;
-        if (!worker) return;
-        worker.addEventListener("statechange", function () {
-          if (worker.state === "installed") promote(worker);
-        });
-      });
-    }).catch(function (err) {
-      if (window.console) console.warn("fieldops: the offline service worker could not be registered", err);
-    });
-  }
-
-  if (document.readyState === "complete") register();
-  else window.addEventListener("load", register);
-})();
+if ("serviceWorker" in navigator) {
+  const wb = new Workbox("/sw.js", { scope: "/" });
+  // A new version replaces the old one at once (the first install activates by itself, with no worker
+  // waiting); pages opened from now on get the new version's files.
+  wb.addEventListener("waiting", function () { if (controller()) wb.messageSkipWaiting(); });
+  // register() waits for the page's load event, so the worker's precaching never competes with the page.
+  wb.register().catch(function (err) {
+    console.warn("fieldops: the offline service worker could not be registered", err);
+  });
+}

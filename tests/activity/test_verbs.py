@@ -29,7 +29,7 @@ ZONE = ZoneInfo("America/New_York")
 def test_record_refuses_a_verb_nobody_registered(session, city) -> None:  # type: ignore[no-untyped-def]
     req = make_untriaged(session, city)
     with pytest.raises(ValueError):
-        activity.record(session, request_id=req.id, actor=city.sam, verb="visit:completed", summary="x")  # type: ignore[arg-type]
+        activity.record(session, request_id=req.id, actor=city.sam, verb="visit:completed", params={})  # type: ignore[arg-type]
 
 
 def test_every_verb_literal_in_the_code_is_a_registered_verb() -> None:

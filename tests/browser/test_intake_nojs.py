@@ -128,7 +128,7 @@ def test_scripts_without_the_outbox_answer_the_question_they_asked(browser, live
 
         def report(resident: str) -> None:
             page.goto(f"{live_server}/requests/new")
-            assert page.evaluate("typeof window.fieldopsOutbox") == "undefined"
+            assert page.evaluate("() => import('fieldops/outbox').then(() => 'loaded', () => 'failed')") == "failed"
             page.select_option("select[name=service_type]", "pothole")
             page.get_by_role("button", name="Use my location").click()
             page.wait_for_selector(f"[data-duplicates]:not([hidden]) [data-add-to-existing='{tracking}']")

@@ -13,6 +13,7 @@ from fieldops.activity.models import Activity
 from fieldops.photos.models import Photo
 from fieldops.servicerequests.models import ServiceRequest
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus
+from helpers import wait_for_outbox
 from imagefactory import make_jpeg
 
 PASSWORD = "correct-horse-battery"
@@ -32,22 +33,17 @@ def _get_ready(page) -> None:  # type: ignore[no-untyped-def]
     if not page.evaluate("() => !!navigator.serviceWorker.controller"):
         page.reload()  # the first page load is not controlled by a worker installed during it
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.evaluate("() => window.fieldopsGetReady()")
+    page.evaluate("async () => (await import('fieldops/offline-ready')).getReady()")
     page.wait_for_selector("[data-ready-status][data-ready-at]", state="attached")
 
 
 def _outbox(page) -> dict:  # type: ignore[no-untyped-def,type-arg]
-    return page.evaluate("() => window.fieldopsOutbox.counts()")  # type: ignore[no-any-return]
+    return page.evaluate("async () => (await import('fieldops/outbox')).outbox.counts()")  # type: ignore[no-any-return]
 
 
 def _wait_outbox(page, total: int, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
     # wait_for_function does not await promises: read the outbox's synchronous copy of its counts.
-    page.wait_for_function(
-        "(n) => { const o = window.fieldopsOutbox; return !!(o && o.state.counts && o.state.counts.total === n && !o.state.running); }",
-        arg=total,
-        timeout=timeout,
-        polling=250,
-    )
+    wait_for_outbox(page, "o.state.counts && o.state.counts.total === arg && !o.state.running", total, timeout=timeout)
 
 
 def _photo(tmp_path: Path, name: str, **kw: object) -> str:
@@ -69,7 +65,7 @@ def _work_offline_on_a_job(page, base: str, job_id: int, tmp_path: Path) -> None
     page.check("input[name=kind][value=after]")
     page.set_input_files("input[name=photos]", [_photo(tmp_path, "a1.jpg", lat=42.3795, lon=-71.0937), _photo(tmp_path, "a2.jpg", color=(10, 200, 10))])
     page.get_by_role("button", name="Upload photos").click()
-    page.wait_for_function("() => window.fieldopsOutbox.state.counts.total === 2", polling=200)
+    wait_for_outbox(page, "o.state.counts.total === 2", polling=200)
     page.get_by_role("button", name="On site").click()
     page.wait_for_selector('[data-status-badge][data-local-status="on_site"]')
     page.fill("textarea[name=resolution]", "Filled with cold patch")
@@ -122,7 +118,7 @@ def test_a_day_offline_then_everything_arrives_once(server, tablet, session, cit
     page = ctx.new_page()
     page.goto(f"{base}/my-work")
     _wait_outbox(page, 5)
-    items = page.evaluate("() => window.fieldopsOutbox.items().then(xs => xs.map(x => [x.kind, x.photos.length, x.photos.every(p => p.data instanceof ArrayBuffer)]))")
+    items = page.evaluate("async () => (await import('fieldops/outbox')).outbox.items().then(xs => xs.map(x => [x.kind, x.photos.length, x.photos.every(p => p.data instanceof ArrayBuffer)]))")
     assert items == [["status", 0, True], ["photos", 2, True], ["status", 0, True], ["close", 0, True], ["request", 1, True]]
     assert session.scalar(sa.select(WorkOrder.status).where(WorkOrder.id == job_id)) == WorkOrderStatus.ASSIGNED
 
@@ -168,19 +164,19 @@ def test_server_down_or_failing_keeps_items_until_it_recovers(app, server, table
     server.stop()
     page.get_by_role("button", name="En route").click()
     page.wait_for_selector('[data-status-badge][data-local-status="en_route"]')
-    page.evaluate("() => window.fieldopsOutbox.replay(true)")
+    page.evaluate("async () => (await import('fieldops/outbox')).outbox.replay(true)")
     _wait_outbox(page, 1)
-    assert page.evaluate("() => window.fieldopsOutbox.items().then(x => x[0].status)") == "pending"
+    assert page.evaluate("async () => (await import('fieldops/outbox')).outbox.items().then(x => x[0].status)") == "pending"
     page.wait_for_function("() => document.querySelector('#sync-indicator').textContent.includes('Server unreachable')")
 
     # Back, but answering 500 for a while: still queued, with a retry scheduled.
     server.start()
     failing["on"] = True
-    page.evaluate("() => window.fieldopsOutbox.replay(true)")
+    page.evaluate("async () => (await import('fieldops/outbox')).outbox.replay(true)")
     for _ in range(40):
-        if page.evaluate("() => window.fieldopsOutbox.items().then(x => x[0].attempts)") >= 2:
+        if page.evaluate("async () => (await import('fieldops/outbox')).outbox.items().then(x => x[0].attempts)") >= 2:
             break
-        page.evaluate("() => window.fieldopsOutbox.replay(true)")
+        page.evaluate("async () => (await import('fieldops/outbox')).outbox.replay(true)")
         page.wait_for_timeout(250)
     assert _outbox(page) == {"total": 1, "pending": 1, "attention": 0, "conflict": 0, "auth": 0}
     session.rollback()  # a fresh snapshot: the server wrote from other threads
@@ -211,7 +207,7 @@ def _close_with_an_after_photo_offline(page, ctx, tmp_path: Path) -> None:  # ty
 def _replay_until_sent(page, runs: int = 10) -> None:  # type: ignore[no-untyped-def]
     """Replay the outbox (ignoring back-off) until it is empty."""
     for _ in range(runs):
-        page.evaluate("() => window.fieldopsOutbox.replay(true)")
+        page.evaluate("async () => (await import('fieldops/outbox')).outbox.replay(true)")
         if _outbox(page)["total"] == 0:
             break
         page.wait_for_timeout(500)
@@ -315,8 +311,8 @@ def test_closing_a_job_that_was_reassigned_meanwhile_is_a_visible_conflict(serve
     session.commit()
 
     ctx.set_offline(False)
-    page.evaluate("() => window.fieldopsOutbox.replay(true)")
-    page.wait_for_function("() => window.fieldopsOutbox.state.counts.conflict >= 1", polling=250, timeout=30_000)
+    page.evaluate("async () => (await import('fieldops/outbox')).outbox.replay(true)")
+    wait_for_outbox(page, "o.state.counts.conflict >= 1", timeout=30_000)
     # The crew member is told, and nothing is thrown away: the item stays until they dismiss it.
     page.click("#sync-indicator")
     panel = page.inner_text("#sync-panel")
@@ -352,11 +348,11 @@ def test_signed_out_mid_shift_pauses_the_queue_without_losing_anything(server, t
     _wait_outbox(page, 1)
     ctx.clear_cookies()  # the session expired while offline
     ctx.set_offline(False)
-    page.evaluate("() => window.fieldopsOutbox.replay(true)")
+    page.evaluate("async () => (await import('fieldops/outbox')).outbox.replay(true)")
     page.wait_for_selector("[data-signin-again]:not([hidden])", state="attached")
     assert _outbox(page)["total"] == 1
     _sign_in(page, base, username)
-    page.evaluate("() => window.fieldopsOutbox.replay(true)")
+    page.evaluate("async () => (await import('fieldops/outbox')).outbox.replay(true)")
     _wait_outbox(page, 0)
     session.rollback()  # a fresh snapshot: the server wrote from other threads
     assert session.get(WorkOrder, job.id).status == WorkOrderStatus.EN_ROUTE

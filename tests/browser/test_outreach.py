@@ -11,7 +11,7 @@ from fieldops.activity.models import Activity
 from fieldops.outreach.models import EventCheckin, OutreachEvent
 from fieldops.photos.models import Photo
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
-from helpers import sign_in
+from helpers import sign_in, wait_for_outbox
 from imagefactory import make_jpeg
 from factories import make_event, make_request, offset
 
@@ -33,11 +33,7 @@ def _tablet_context(browser, **kw):  # type: ignore[no-untyped-def]
 
 
 def _wait_sent(page, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_function(
-        "() => { const o = window.fieldopsOutbox; return !!(o && o.state.counts && o.state.counts.total === 0 && !o.state.running); }",
-        timeout=timeout,
-        polling=250,
-    )
+    wait_for_outbox(page, "o.state.counts && o.state.counts.total === 0 && !o.state.running", timeout=timeout)
 
 
 def test_check_in_log_with_photo_and_gps_then_public_status(browser, live_server, session, city, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -163,7 +159,7 @@ def test_duplicate_check_works_offline_against_the_saved_open_requests(browser, 
     if not page.evaluate("() => !!navigator.serviceWorker.controller"):
         page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.evaluate("() => window.fieldopsGetReady()")
+    page.evaluate("async () => (await import('fieldops/offline-ready')).getReady()")
     page.wait_for_selector("[data-ready-status][data-ready-at]", state="attached")
 
     ctx.set_offline(True)
@@ -176,7 +172,7 @@ def test_duplicate_check_works_offline_against_the_saved_open_requests(browser, 
     page.locator(f"[data-add-to-existing='{existing_number}']").click()
     page.wait_for_selector("[data-tracking-panel]:not([hidden])")
     assert page.inner_text("[data-tracking-number]").strip() == existing_number
-    page.wait_for_function("() => window.fieldopsOutbox.state.counts && window.fieldopsOutbox.state.counts.total === 1")
+    wait_for_outbox(page, "o.state.counts && o.state.counts.total === 1", timeout=20_000)
 
     ctx.set_offline(False)
     page.evaluate("() => window.dispatchEvent(new Event('online'))")

@@ -46,7 +46,7 @@ def test_worker_precaches_the_shell_and_serves_pages_offline(app, page, context,
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     assert page.evaluate("() => navigator.serviceWorker.controller.scriptURL") == f"{live_server}/sw.js"
     assert page.evaluate("() => navigator.serviceWorker.controller.state") == "activated"
-    assert page.evaluate("() => window.fieldopsSW.version()") == config["version"]
+    assert page.evaluate("async () => (await import('fieldops/sw-register')).version()") == config["version"]
 
     # The whole precache manifest is in the precache (hashed URLs as they are; others with their revision).
     precached = set(_cache_urls(page, "fieldops-precache"))

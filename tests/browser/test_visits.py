@@ -13,6 +13,7 @@ from fieldops.db import utcnow
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
 from fieldops.visits.models import FollowUpVisit, Resolution, VisitOutcome, VisitStatus
+from helpers import wait_for_outbox
 from imagefactory import make_jpeg
 from visits.visit_factories import make_due_visit
 
@@ -31,17 +32,12 @@ def _get_ready(page) -> None:  # type: ignore[no-untyped-def]
     if not page.evaluate("() => !!navigator.serviceWorker.controller"):
         page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    page.evaluate("() => window.fieldopsGetReady()")
+    page.evaluate("async () => (await import('fieldops/offline-ready')).getReady()")
     page.wait_for_selector("[data-ready-status][data-ready-at]", state="attached")
 
 
 def _wait_outbox(page, total: int, timeout: float = 30_000) -> None:  # type: ignore[no-untyped-def]
-    page.wait_for_function(
-        "(n) => { const o = window.fieldopsOutbox; return !!(o && o.state.counts && o.state.counts.total === n && !o.state.running); }",
-        arg=total,
-        timeout=timeout,
-        polling=250,
-    )
+    wait_for_outbox(page, "o.state.counts && o.state.counts.total === arg && !o.state.running", total, timeout=timeout)
 
 
 def test_visit_recorded_offline_as_not_resolved_reopens_the_work_with_a_linked_request(server, tablet, session, city, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +86,7 @@ def test_visit_recorded_offline_as_not_resolved_reopens_the_work_with_a_linked_r
     assert "not sent yet" in page.inner_text("[data-visit-local]")
     assert page.locator("#visit-form").is_hidden()
     _wait_outbox(page, 1)
-    items = page.evaluate("() => window.fieldopsOutbox.items().then(xs => xs.map(x => [x.kind, x.fields.resolved, x.fields.language, x.photos.length]))")
+    items = page.evaluate("async () => (await import('fieldops/outbox')).outbox.items().then(xs => xs.map(x => [x.kind, x.fields.resolved, x.fields.language, x.photos.length]))")
     assert items == [["visit", "no", "es", 1]]
     session.rollback()
     assert session.get(FollowUpVisit, visit_id).status == VisitStatus.PENDING  # nothing reached the server yet

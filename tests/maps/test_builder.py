@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from fieldops.maps.builder import Point, UnvendoredAsset, build_map, render_parts
+from fieldops.maps.builder import Point, UnvendoredAsset, build_map, render_parts, script_json
 from fieldops.settings import Settings
 
 
@@ -31,7 +31,7 @@ def test_thousands_of_points_are_one_json_payload(settings: Settings) -> None:
     parts = render_parts(build_map(settings, points=points), _asset_url)
     # No per-marker L.marker() calls in the server output: the browser builds them from columns.
     assert parts.script.count("L.marker(") == 0
-    assert parts.script.count("fieldopsMarkers.cluster(") == 1
+    assert parts.script.count('"fieldops:cluster"') == 1
     assert "/w/4999" in parts.script
 
 
@@ -52,3 +52,33 @@ def test_an_unvendored_folium_plugin_fails_loudly(settings: Settings) -> None:
 def test_a_map_without_points_can_open_on_the_city_bounds(settings: Settings) -> None:
     parts = render_parts(build_map(settings, bounds=(-71.13, 42.37, -71.07, 42.42)), _asset_url)
     assert "fitBounds" in parts.script and "42.42" in parts.script
+
+
+@pytest.mark.parametrize("label", ["{{ 7*7 }} {{ this.__class__ }}", "{% if", "{# open comment", "}} {%- raw %}"])
+def test_labels_are_never_read_as_template_code(settings: Settings, label: str) -> None:
+    # folium compiles an element's rendered script as a Jinja template; the points' payload must skip that.
+    parts = render_parts(build_map(settings, points=[Point(42.38, -71.1, "/w/1", label)]), _asset_url)
+    assert script_json([label])[1:-1] in parts.script
+    assert "branca.element" not in parts.script
+
+
+def test_route_stops_are_never_read_as_template_code(settings: Settings) -> None:
+    from fieldops.visits.views import VisitRoute
+
+    m = build_map(settings)
+    VisitRoute([{"lat": 42.38, "lon": -71.1, "label": "{{ 7*7 }} at {% if"}], None).add_to(m)
+    parts = render_parts(m, _asset_url)
+    assert "{{ 7*7 }} at {% if" in parts.script
+
+
+def test_a_view_renders_its_map_with_the_apps_fingerprinted_assets(settings: Settings) -> None:
+    from fieldops import create_app
+    from fieldops.maps.builder import render_map
+
+    app = create_app(settings)
+    with app.test_request_context("/"):
+        parts = render_map(build_map(settings, points=[Point(42.38, -71.1, "/w/1", "job")]))
+    manifest = app.extensions["fieldops.assets"]
+    assert f'src="{manifest.url("vendor/leaflet/leaflet.js")}"' in parts.head
+    assert f'src="{manifest.url("js/map-markers.js")}"' in parts.head
+    assert "nonce=" in parts.head

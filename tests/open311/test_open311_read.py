@@ -245,7 +245,7 @@ def test_updated_after_and_before_follow_the_history(session, client, city) -> N
     wo = make_job(session, city, created_at=utcnow() - dt.timedelta(days=300))
     session.commit()
     # A crew going en route on an old request makes it "updated", though the request row itself did not change.
-    activity.record(session, request_id=first.id, actor=city.alice, verb="status:en_route", summary="x", at=utcnow())
+    activity.record(session, request_id=first.id, actor=city.alice, verb="status:en_route", params={"from_status": "Assigned", "to_status": "En route"}, at=utcnow())
     session.commit()
     data = json_of(_get(client, "requests.json", updated_after=mark.isoformat()), REQUESTS)
     # Oldest change first, so a client can page through a change feed; no 90-day window on requested_datetime.

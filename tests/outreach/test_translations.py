@@ -25,7 +25,7 @@ from factories import make_event
 
 OTHER_LANGUAGES = [code for code in LANGUAGES if code != "en"]
 # Translations that are rightly the same as the English (numbers with a unit, words borrowed as they are).
-SAME_AS_ENGLISH = {"%(n)s h", "GPS (±%(metres)s m)", "CSV", "open311", "supervisor", "Normal", "No", "no", "web"}
+SAME_AS_ENGLISH = {"%(n)s h", "GPS (±%(metres)s m)", "CSV", "open311", "supervisor", "Normal", "No", "no", "web", "latitude", "longitude"}
 ATTRIBUTES = ("placeholder", "aria-label", "title", "alt")
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 

@@ -60,7 +60,7 @@ def test_page_shows_figures_charts_map_and_csv_links(client, city, week_of_work)
     assert resp.status_code == 200 and "HX-Request" in resp.headers["Vary"]
     assert 'href="/performance"' in html  # nav link
     assert html.count('<svg class="chart') == 4 and "<title>Requests opened and closed per week</title>" in html
-    assert "fieldopsMarkers.cluster(" in html  # open requests on the map
+    assert '"fieldops:cluster"' in html  # open requests on the map
     for table in ("summary", "trend", "hotspots"):
         assert f"/performance/{table}.csv?group=type" in html
     assert "Pothole" in html and "Street light out" in html

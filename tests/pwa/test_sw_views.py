@@ -70,10 +70,11 @@ def test_precache_manifest_is_injected(client, sw, app) -> None:  # type: ignore
         "css/app.css", "js/app.js", "js/sw-register.js", "icons/favicon.png", "icons/icon-192.png",
         "vendor/htmx/htmx.min.js", "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css",
         "vendor/leaflet.markercluster/leaflet.markercluster.js", "vendor/leaflet.markercluster/MarkerCluster.css",
-        "vendor/dexie/dexie.min.js", "vendor/exifr/lite.umd.js", "vendor/browser-image-compression/browser-image-compression.js",
+        "vendor/dexie/dexie.min.mjs", "vendor/workbox/workbox-window.prod.mjs", "vendor/browser-image-compression/browser-image-compression.js",
     ):  # fmt: skip
         assert by_url[assets.url(path)] is None, path  # the hash is in the URL
-    assert not any("workbox" in url for url in by_url)
+    # The worker's workbox modules are importScripts'd, not precached; the pages' workbox-window module is.
+    assert [url for url in by_url if "workbox" in url] == [assets.url("vendor/workbox/workbox-window.prod.mjs")]
     for url in by_url:
         assert _static(client, url)[0] == 200, url
     # The offline page has no hash in its URL: its revision is the hash of what /offline serves.
@@ -159,7 +160,7 @@ def test_pages_link_the_manifest_and_register_the_worker(client, city) -> None: 
     html = resp.get_data(as_text=True)
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html
     assert '<meta name="theme-color" content="#1f4e79">' in html
-    assert re.search(r'<script src="/static/js/sw-register\.[0-9a-f]{12}\.js" defer>', html)
+    assert re.search(r'<script type="module" src="/static/js/sw-register\.[0-9a-f]{12}\.js"></script>', html)
     assert re.search(r'<link rel="apple-touch-icon" href="/static/icons/icon-192\.[0-9a-f]{12}\.png">', html)
     assert "?v=" not in html
     assert "worker-src 'self' blob:" in resp.headers["Content-Security-Policy"]

@@ -174,8 +174,8 @@ ACCESS: list[Row] = [
     # --- offline and sync API -------------------------------------------------------------------------------
     R("offline.manifest", "GET", "mine", "/api/offline/manifest",           "401  200  200  200  200  200  200"),
     R("sync.session_info", "GET", "mine", "/api/session",                   "401  200  200  200  200  200  200"),
-    R("sync.catalog", "GET", "catalogue", "/api/catalog.json",              "401  200  200  200  200  200  200"),
-    R("sync.my_work", "GET", "mine", "/api/my-work.json",                   "401  200  200  200  200  200  200"),
+    R("servicerequests.catalog_json", "GET", "catalogue", "/api/catalog.json", "401  200  200  200  200  200  200"),
+    R("workorders.my_work_json", "GET", "mine", "/api/my-work.json",        "401  200  200  200  200  200  200"),
     R("maps.districts", "GET", "districts", "/api/districts.geojson",       "401  200  200  200  200  200  200"),
     R("sync.put_photo", "PUT", "not an image", lambda o: f"/api/photos/{uuid.UUID(int=2)}?kind=after", "401  422  422  422  422  422  422", body=b"not a jpeg"),
     R("sync.sync_action", "POST", "note on crew A's job", "/api/sync/actions",
@@ -185,6 +185,7 @@ ACCESS: list[Row] = [
     R("sync.sync_action", "POST", "visit answer, Olga's visit, no answer", "/api/sync/actions",
                                                                             "401  403  403  422  422  422  422", json="VISIT_MINE"),
     R("sync.conflicts_json", "GET", "mine", "/api/sync/conflicts",          "401  200  200  200  200  200  200"),
+    R("sync.openapi", "GET", "the document", "/api/sync/openapi.json",      "401  200  200  200  200  200  200"),
     R("sync.conflicts", "GET", "mine", "/conflicts",                        "302  200  200  200  200  200  200"),
     R("sync.resolve", "POST", "no such conflict", "/conflicts/99999/resolve", "302  403  403  403  403  404  404", data={}),
     # --- supervisors' and admins' pages ---------------------------------------------------------------------

@@ -72,7 +72,7 @@ def _fill_private_fields(session, city: City, req: ServiceRequest) -> None:  # t
     wo = create_work_order(session, city.sam, req, assignee=city.alice)
     wo.instructions = SECRETS["instructions"]
     wo.unable_reason = SECRETS["unable_reason"]
-    activity.record(session, request_id=req.id, actor=city.sam, verb=Verb.NOTE, summary=SECRETS["staff_note"])
+    activity.record(session, request_id=req.id, actor=city.sam, verb=Verb.NOTE, params={"text": SECRETS["staff_note"]})
     visit = visits.add_visit(session, city.sam, req, assignee=city.olga)
     visit.comments = SECRETS["visit_comments"]
     session.add(SyncConflict(key="11111111-2222-3333-4444-555555555555", user_id=city.alice.id, work_order_id=wo.id, kind="status",
@@ -213,7 +213,12 @@ def test_supervisor_moderates_public_text_with_history(session, city, supervisor
     assert req.public_description == "Pothole by the bus stop"
     assert req.description == "Rude words about my neighbour Joe"  # the resident's words are kept
     entry = session.scalars(sa.select(Activity).where(Activity.request_id == req.id, Activity.verb == "request:public_text")).one()
-    assert entry.actor_id == city.sam.id and json.loads(entry.detail_json) == {"old_length": len("Rude words about my neighbour Joe"), "new_length": len("Pothole by the bus stop")}
+    assert entry.actor_id == city.sam.id and json.loads(entry.detail_json) == {
+        "old_length": len("Rude words about my neighbour Joe"),
+        "new_length": len("Pothole by the bus stop"),
+        # The summary's parameters are the lengths too: never the words.
+        "params": {"old_length": len("Rude words about my neighbour Joe"), "new_length": len("Pothole by the bus stop")},
+    }
     # Clearing it is a moderation too (no JavaScript: back to the request page).
     resp = supervisor.post(url, data={"public_description": "", "csrf_token": token})
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/requests/{req.id}")

@@ -455,7 +455,7 @@ def test_bad_request_input_is_422_and_writes_nothing(tablet, session, city) -> N
 
 
 def test_a_server_error_stores_nothing_and_the_retry_applies_once(app, tablet, session, city, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from fieldops.sync import services as sync_services
+    from fieldops.workorders import services as workorders
 
     job = make_job(session, city)
     session.commit()
@@ -464,19 +464,19 @@ def test_a_server_error_stores_nothing_and_the_retry_applies_once(app, tablet, s
     key = str(uuid.uuid4())
     body = wo_action("close", job.id, job.version, fields={"resolution": "Patched"}, photo_ids=[pid])
 
-    real = sync_services.workorders.change_status
+    real = workorders.change_status
 
     def database_went_away(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("connection lost")
 
-    monkeypatch.setattr(sync_services.workorders, "change_status", database_went_away)
+    monkeypatch.setattr(workorders, "change_status", database_went_away)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     resp = alice.action(body, key)
     assert resp.status_code == 500 and resp.is_json
     assert _count(session, IdempotencyKey) == 0 and _verbs(session, job.id) == ["workorder:created"]
     assert session.get(Photo, pid).work_order_id is None
 
-    monkeypatch.setattr(sync_services.workorders, "change_status", real)
+    monkeypatch.setattr(workorders, "change_status", real)
     for _ in range(2):
         resp = alice.action(body, key)
         assert resp.status_code == 200, resp.get_json()

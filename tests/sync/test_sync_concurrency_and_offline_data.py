@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from factories import make_job
 from fieldops.activity.models import Activity
 from fieldops.photos.models import Photo
-from fieldops.sync import services as sync_services
+from fieldops.sync import protocol
 from fieldops.sync.models import IdempotencyKey, SyncConflict
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus as S
 from sync_helpers import Tablet, wo_action
@@ -26,7 +26,7 @@ def test_the_same_key_sent_twice_at_once_applies_once(app, session, city, monkey
     # Both requests look the key up before either claims it: the worst interleaving, made certain.
     barrier = threading.Barrier(2, timeout=15)
     calls = itertools.count()
-    real = sync_services.stored_answer
+    real = protocol.stored_answer
 
     def both_look_first(*args, **kwargs):  # type: ignore[no-untyped-def]
         answer = real(*args, **kwargs)
@@ -34,7 +34,7 @@ def test_the_same_key_sent_twice_at_once_applies_once(app, session, city, monkey
             barrier.wait()
         return answer
 
-    monkeypatch.setattr(sync_services, "stored_answer", both_look_first)
+    monkeypatch.setattr(protocol, "stored_answer", both_look_first)
     key = str(uuid.uuid4())
     body = wo_action("close", job_id, seen, fields={"resolution": "Patched"}, photo_ids=[pid])
     answers: dict[int, object] = {}

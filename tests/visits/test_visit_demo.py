@@ -42,4 +42,4 @@ def test_demo_has_policies_a_days_visits_and_their_outcomes(session, client) -> 
 
     login(client, "outreach", DEMO_PASSWORD)
     html = client.get("/visits").get_data(as_text=True)
-    assert "Suggested order:" in html and "fieldopsVisits.route(" in html
+    assert "Suggested order:" in html and '"fieldops:route"' in html

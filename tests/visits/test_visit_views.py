@@ -39,7 +39,7 @@ def test_my_visits_shows_the_suggested_order_its_distance_and_the_route_map(sess
     assert ordered_km < unordered_km
     # Union → City Hall → Davis is about 3.2 km in straight lines; Union → Davis → City Hall about 4.9 km.
     assert 2.9 < ordered_km < 3.5 and 4.5 < unordered_km < 5.3
-    assert "fieldopsVisits.route(" in html and re.search(r"/static/js/visits\.[0-9a-f]{12}\.js", html)
+    assert '"fieldops:route"' in html and re.search(r"/static/js/visits\.[0-9a-f]{12}\.js", html)
     assert '"n":1' in html and '"n":3' in html
     assert "HX-Request" in resp.headers["Vary"]
 

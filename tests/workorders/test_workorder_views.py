@@ -61,7 +61,7 @@ def test_my_work_lists_my_jobs_with_a_map(session, client, city) -> None:  # typ
     assert resp.status_code == 200
     assert "93 Highland Ave" in html and "50 Elm St" not in html
     assert f'href="/work-orders/{mine.id}"' in html and f"/work-orders/{other.id}" not in html
-    assert "fieldopsMarkers.cluster(" in html and re.search(r"/static/vendor/leaflet/leaflet\.[0-9a-f]{12}\.js", html)
+    assert '"fieldops:cluster"' in html and re.search(r"/static/vendor/leaflet/leaflet\.[0-9a-f]{12}\.js", html)
     assert "HX-Request" in resp.headers["Vary"]
 
 

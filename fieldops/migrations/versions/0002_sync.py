@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('idempotency_key',
     sa.Column('key', sa.String(length=36), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -61,7 +61,7 @@ def upgrade():
                nullable=True)
 
 
-def downgrade():
+def downgrade() -> None:
     # Staged photos have no request and cannot survive NOT NULL; their files stay in storage.
     op.execute("DELETE FROM photo WHERE request_id IS NULL")
     with op.batch_alter_table('photo', schema=None) as batch_op:

@@ -18,13 +18,13 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table('api_key', schema=None) as batch_op:
         batch_op.add_column(sa.Column('rate_window_start', fieldops.db.UTCDateTime(), nullable=True))
         batch_op.add_column(sa.Column('rate_window_count', sa.Integer(), nullable=False, server_default='0'))
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('api_key', schema=None) as batch_op:
         batch_op.drop_column('rate_window_count')
         batch_op.drop_column('rate_window_start')

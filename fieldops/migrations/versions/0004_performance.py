@@ -15,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_index(
         "ix_service_request_perf_opened", "service_request", ["created_at", "department_id", "service_type_id", "district_id"], unique=False
     )
@@ -33,7 +33,7 @@ def upgrade():
     )
 
 
-def downgrade():
+def downgrade() -> None:
     op.drop_index("ix_service_request_perf_open", table_name="service_request")
     op.drop_index("ix_service_request_perf_closed", table_name="service_request")
     op.drop_index("ix_service_request_perf_opened", table_name="service_request")

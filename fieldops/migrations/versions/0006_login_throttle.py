@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     op.create_table('login_throttle',
     sa.Column('scope', sa.Enum('user_ip', 'ip', name='scope', native_enum=False, create_constraint=True), nullable=False),
     sa.Column('ip', sa.String(length=64), nullable=False),
@@ -32,7 +32,7 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_login_throttle_expires_at'), ['expires_at'], unique=False)
 
 
-def downgrade():
+def downgrade() -> None:
     with op.batch_alter_table('login_throttle', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_login_throttle_expires_at'))
 

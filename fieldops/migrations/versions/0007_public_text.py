@@ -22,7 +22,7 @@ depends_on = None
 PUBLIC_CHANNELS = ('web', 'app', 'open311')
 
 
-def upgrade():
+def upgrade() -> None:
     with op.batch_alter_table('service_request', schema=None) as batch_op:
         batch_op.add_column(sa.Column('public_description', sa.Text(), nullable=False, server_default=''))
     with op.batch_alter_table('service_type', schema=None) as batch_op:
@@ -37,7 +37,7 @@ def upgrade():
     )
 
 
-def downgrade():
+def downgrade() -> None:
     if op.get_bind().dialect.name == 'sqlite':
         # Batch mode would copy and drop service_type, which other tables' foreign keys refuse; SQLite 3.35+
         # drops a plain column in place.

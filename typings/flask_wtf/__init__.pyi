@@ -1,0 +1,2 @@
+# Flask-WTF 1.2: only what fieldops uses.
+from flask_wtf.csrf import CSRFProtect as CSRFProtect
