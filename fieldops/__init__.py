@@ -42,6 +42,14 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
         REMEMBER_COOKIE_DURATION=dt.timedelta(days=settings.remember_days),
         # Tablets keep a page open all shift; the token is tied to the session, not to a clock.
         WTF_CSRF_TIME_LIMIT=None,
+        # Pages and JSON go out compressed (brotli, else gzip): a crew's day of offline data is mostly text.
+        # Static files are WhiteNoise's (pre-compressed at build time); photos are compressed already. Only
+        # whole responses: an export that streams stays a stream.
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_MIMETYPES=["text/html", "application/json", "application/geo+json", "text/csv", "text/xml",
+                            "application/xml", "image/svg+xml", "text/plain"],
+        COMPRESS_STREAMS=False,
+        COMPRESS_MIN_SIZE=500,
         TESTING=settings.testing,
     )
     app.extensions["fieldops.settings"] = settings
@@ -60,11 +68,12 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
     import fieldops.models  # noqa: F401  (every table in the metadata before mappers configure)
     from fieldops.accounts.models import User
     from fieldops.activity.services import install_append_only_guard
-    from fieldops.extensions import csrf, db, login_manager, migrate
+    from fieldops.extensions import compress, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     csrf.init_app(app)
+    compress.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "Please sign in to continue."

@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel import Locale
+from babel.dates import format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session
@@ -183,11 +184,33 @@ def compile_catalogues(source: Path = TRANSLATIONS_DIR, target: Path | None = No
     return compiled
 
 
-def local_datetime(value: dt.datetime | None, zone: ZoneInfo, pattern: str = "EEE MMM d, h:mm a") -> str:
-    """A stored UTC time in the city's zone, with month and day names in the page's language."""
+# Languages CLDR has no date and number data for, and the related locale whose formats read correctly instead of
+# English fragments ("M11 30, Mon"): Haitian Creole dates follow French order, 24-hour time and abbreviations.
+FORMAT_FALLBACK = {"ht": "fr"}
+
+
+def format_locale() -> Locale:
+    """The locale whose date and number formats the page uses: its language, or a related one CLDR knows."""
+    language = current_language()
+    return Locale.parse(FORMAT_FALLBACK.get(language, language))
+
+
+def local_datetime(value: dt.datetime | None, zone: ZoneInfo, kind: str = "datetime") -> str:
+    """A stored UTC time in the city's zone, the way the page's language writes it: "Mon, Nov 30, 10:42 PM",
+    "lun, 30 nov, 22:42", "seg., 30 de nov. 22:42". `kind` is "datetime", "date" or "time"."""
     if value is None:
         return "—"
-    return format_datetime(value, pattern, tzinfo=zone, locale=current_language())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    at = value.astimezone(zone)
+    locale = format_locale()
+    time = format_time(at, "short", locale=locale)
+    if kind == "time":
+        return time
+    day = format_skeleton("MMMEd", at, locale=locale)
+    if kind == "date":
+        return day
+    return str(locale.datetime_formats["medium"]).format(time, day)
 
 
 def init_app(app: Flask) -> None:
@@ -209,7 +232,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["RESIDENT_LANGUAGES"] = RESIDENT_LANGUAGES
     app.jinja_env.globals["current_language"] = current_language
-    app.jinja_env.filters["ldate"] = lambda value, pattern="EEE MMM d, h:mm a": local_datetime(value, zone, pattern)
     # Data shown to residents (service names) in their language when the catalogue has it; see CATALOGUE_NAMES.
     app.jinja_env.filters["tr"] = lambda value: gettext(value) if value else value
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -224,6 +225,9 @@ def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, f
     return layer
 
 
+_FOLIUM_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>\s*', re.I)
+
+
 def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
     """Render the map's pieces for our own templates, with every asset pointing at a vendored file.
 
@@ -247,8 +251,10 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
             tag = f'<script src="{url}"></script>' if isinstance(child, JavascriptLink) else f'<link rel="stylesheet" href="{url}">'
             head.append(tag)
         elif isinstance(child, Element) and name == m.get_name():
-            # The map div's own size rules and Leaflet's L_NO_TOUCH flags.
-            head.append(child.render().replace("<style>", f"<style{attr}>").replace("<script>", f"<script{attr}>"))
+            # The map div's own size rules and Leaflet's L_NO_TOUCH flags. Not folium's viewport meta: it sets
+            # maximum-scale=1 and user-scalable=no, which takes pinch-zoom from everyone who needs to enlarge text.
+            own = _FOLIUM_VIEWPORT.sub("", child.render())
+            head.append(own.replace("<style>", f"<style{attr}>").replace("<script>", f"<script{attr}>"))
     head.append(f'<script type="module" src="{asset_url(MARKER_SCRIPT)}"></script>')
     return MapParts(
         head=Markup("\n".join(head)),

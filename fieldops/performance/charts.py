@@ -9,7 +9,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
+
+from fieldops.i18n import format_locale
+
+# Text size in the charts' own units. The charts are drawn about as wide as they are shown on a tablet (a card of
+# ~450 px at 1024 px, ~330 px on a phone), so 18 units are 12–17 CSS px: readable at arm's length.
+FONT = 18
+CHAR = FONT * 0.56  # the width of an average character, for placing labels without overlap
 
 
 @dataclass(frozen=True)
@@ -35,13 +43,15 @@ def line_chart(
     labels: Sequence[str],
     series: Sequence[Series],
     *,
-    width: int = 720,
-    height: int = 240,
+    width: int = 480,
+    height: int = 280,
     percent: bool = False,
     label_every: int | None = None,
 ) -> Markup:
     """A line chart of one or more series over the same labels (weeks); None leaves a gap."""
-    left, right, top, bottom = 48, 12, 14, 36
+    longest = max((len(label) for label in labels), default=0)
+    # Room for the y labels on the left and half the last week's label on the right, so nothing is clipped.
+    left, right, top, bottom = 8 + int(CHAR * 5), 6 + int(CHAR * longest / 2), 12, 2 * FONT + 26
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(labels)
     highest = max((v for s in series for v in s.values if v is not None), default=0.0)
@@ -62,13 +72,15 @@ def line_chart(
     for k in range(5):
         tick = y_max * k / 4
         yy = y(tick)
-        text = f"{tick:.0%}" if percent else (f"{tick:,.0f}" if y_max >= 4 else f"{tick:.1f}")
+        text = _number(tick, percent=percent, digits=0 if percent or y_max >= 4 else 1)
         parts.append(f'<line class="grid" x1="{left}" x2="{width - right}" y1="{yy:.1f}" y2="{yy:.1f}"/>')
         parts.append(f'<text class="axis" x="{left - 6}" y="{yy + 4:.1f}" text-anchor="end">{text}</text>')
-    every = label_every or max(1, round(n / 8))
+    # As many week labels as fit side by side.
+    fit = max(1, int(plot_w // (CHAR * (longest + 2)))) if longest else n
+    every = label_every or max(1, -(-n // fit))
     for i, label in enumerate(labels):
         if i % every == 0:
-            parts.append(f'<text class="axis" x="{x(i):.1f}" y="{height - 14}" text-anchor="middle">{escape(label)}</text>')
+            parts.append(f'<text class="axis" x="{x(i):.1f}" y="{top + plot_h + FONT + 4}" text-anchor="middle">{escape(label)}</text>')
     for s in series:
         runs: list[list[str]] = [[]]
         for i, v in enumerate(s.values):
@@ -84,16 +96,16 @@ def line_chart(
                 parts.append(f'<circle class="series {s.css}" cx="{cx}" cy="{cy}" r="3"><title>{escape(s.name)}</title></circle>')
     legend_x = left + 4
     for s in series:
-        parts.append(f'<line class="series {s.css}" x1="{legend_x}" x2="{legend_x + 18}" y1="{height - 3}" y2="{height - 3}"/>')
-        parts.append(f'<text class="legend" x="{legend_x + 22}" y="{height}">{escape(s.name)}</text>')
-        legend_x += 30 + 7 * len(s.name)
+        parts.append(f'<line class="series {s.css}" x1="{legend_x}" x2="{legend_x + 22}" y1="{height - FONT / 2 - 2}" y2="{height - FONT / 2 - 2}"/>')
+        parts.append(f'<text class="legend" x="{legend_x + 28}" y="{height - 4}">{escape(s.name)}</text>')
+        legend_x += 44 + int(CHAR * len(s.name))
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
-def bar_chart(title: str, items: Sequence[tuple[str, float | None]], *, percent: bool = False, unit: str = "", width: int = 520, bar: int = 20) -> Markup:
+def bar_chart(title: str, items: Sequence[tuple[str, float | None]], *, percent: bool = False, unit: str = "", width: int = 480, bar: int = 26) -> Markup:
     """Horizontal bars, one per item, with the value written at the end of each bar."""
-    label_w, value_w, gap = 190, 64, 6
+    label_w, value_w, gap = int(CHAR * 16), int(CHAR * 7), 8
     height = len(items) * (bar + gap) + 8
     plot_w = width - label_w - value_w
     highest = max((v for _, v in items if v is not None), default=0.0)
@@ -104,14 +116,23 @@ def bar_chart(title: str, items: Sequence[tuple[str, float | None]], *, percent:
     ]
     for i, (label, v) in enumerate(items):
         top = 4 + i * (bar + gap)
-        short = label if len(label) <= 28 else label[:27] + "…"
-        parts.append(f'<text class="axis" x="{label_w - 6}" y="{top + bar * 0.7:.1f}" text-anchor="end">{escape(short)}<title>{escape(label)}</title></text>')
+        short = label if len(label) <= 15 else label[:14] + "…"
+        parts.append(f'<text class="axis" x="{label_w - 6}" y="{top + bar / 2 + FONT * 0.36:.1f}" text-anchor="end">{escape(short)}<title>{escape(label)}</title></text>')
         if v is None:
-            parts.append(f'<text class="value" x="{label_w + 4}" y="{top + bar * 0.7:.1f}">–</text>')
+            parts.append(f'<text class="value" x="{label_w + 4}" y="{top + bar / 2 + FONT * 0.36:.1f}">–</text>')
             continue
         w = max(1.0, plot_w * min(float(v) / x_max, 1.0))
-        text = f"{v:.0%}" if percent else f"{v:,.1f}{unit}"
+        text = _number(float(v), percent=percent, digits=1) + ("" if percent else unit)
         parts.append(f'<rect class="bar" x="{label_w}" y="{top}" width="{w:.1f}" height="{bar}"><title>{escape(label)}: {text}</title></rect>')
-        parts.append(f'<text class="value" x="{label_w + w + 4:.1f}" y="{top + bar * 0.7:.1f}">{text}</text>')
+        parts.append(f'<text class="value" x="{label_w + w + 4:.1f}" y="{top + bar / 2 + FONT * 0.36:.1f}">{text}</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _number(value: float, *, percent: bool, digits: int) -> str:
+    """A figure as the reader's language writes it: "1,234" / "1.234", "85%" / "85 %"."""
+    locale = format_locale()
+    if percent:
+        return format_percent(value, locale=locale)
+    pattern = "#,##0" if digits == 0 else "#,##0.0"
+    return format_decimal(value, format=pattern, locale=locale)

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from babel.dates import format_skeleton
 from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 
@@ -23,6 +24,7 @@ from fieldops.districts.services import city_bounds, districts_geojson
 from fieldops.errors import DomainError, NotFound
 from fieldops.exports.services import spreadsheet_text
 from fieldops.extensions import db
+from fieldops.i18n import format_locale
 from fieldops.maps.builder import Point, add_tooltip_layer, build_map, render_map
 from fieldops.performance import charts
 from fieldops.performance import services as ps
@@ -123,7 +125,7 @@ def _districts() -> dict[str, Any]:
 
 
 def _charts(report: ps.PerformanceReport) -> dict[str, Any]:
-    labels = [w.start.strftime("%b %-d") for w in report.weeks]
+    labels = [format_skeleton("MMMd", w.start, locale=format_locale()) for w in report.weeks]
     top = [g for g in report.groups if g.key is not None or g.opened][:15]
     return {
         "volume": charts.line_chart(

@@ -9,6 +9,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from fieldops.db import utcnow
+from fieldops.i18n import local_datetime
 from fieldops.settings import Settings
 
 
@@ -16,15 +17,9 @@ def register(app: Flask, settings: Settings) -> None:
     """Install filters that show UTC-stored times in the city's zone."""
     zone = ZoneInfo(settings.timezone)
 
-    def local(value: dt.datetime | None, fmt: str | None = None) -> str:
-        if value is None:
-            return "—"
-        if fmt is None:
-            # Day and month names in the page's language (fieldops.i18n); English reads "Mon Mar 3, 2:05 PM".
-            from fieldops.i18n import local_datetime
-
-            return local_datetime(value, zone)
-        return value.astimezone(zone).strftime(fmt)
+    def local(value: dt.datetime | None, kind: str = "datetime") -> str:
+        """A stored time in the city's zone, written the page's language's way: |local, |local('date'), |local('time')."""
+        return local_datetime(value, zone, kind)
 
     def due_in(value: dt.datetime | None) -> str:
         if value is None:

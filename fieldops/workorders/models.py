@@ -87,6 +87,13 @@ class WorkOrder(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (sa.CheckConstraint("priority BETWEEN 1 AND 4", name="priority_range"),)
 
+    @property
+    def closed_at(self) -> dt.datetime | None:
+        """When the job was closed (completed, unable or cancelled); None while it is open."""
+        if self.status.is_open:
+            return None
+        return self.completed_at or self.updated_at
+
     def is_overdue(self, now: dt.datetime) -> bool:
         """Open and past its due time."""
         return self.status.is_open and self.due_at is not None and self.due_at < now

@@ -66,8 +66,8 @@ def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
 def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], title: str, endpoint: str) -> Response:
     key, statuses = _status_filter()
     orders = orders_for(statuses)
-    # The map only matters on the full page; filtering swaps the list and leaves the map alone.
-    map_parts = None if is_htmx() else _map_for(orders if key == "open" else orders_for(STATUS_FILTERS["open"]))
+    # The map shows what the list shows (on the full page; an htmx filter change swaps only the list).
+    map_parts = None if is_htmx() else _map_for(orders)
     return render(
         "workorders/my_work.html",
         "results",

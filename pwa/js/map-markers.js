@@ -19,7 +19,7 @@ export function cluster(map, cols, fit) {
   function popupOf(layer) { return popup(layer.options.url, layer.options.title); } // built when opened
   for (var i = 0; i < cols.lat.length; i++) {
     var cls = cols.cls[i] || "";
-    var icon = icons[cls] || (icons[cls] = L.divIcon({ className: "fo-pin " + cls, iconSize: [22, 22] }));
+    var icon = icons[cls] || (icons[cls] = L.divIcon({ className: "fo-pin " + cls, iconSize: [44, 44] }));
     var m = L.marker([cols.lat[i], cols.lon[i]], { icon: icon, title: cols.label[i], url: cols.url[i], keyboard: true });
     m.bindPopup(popupOf);
     markers.push(m);

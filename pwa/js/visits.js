@@ -36,7 +36,7 @@ export function route(map, data) {
   var markers = [];
   data.stops.forEach(function (s) {
     latlngs.push([s.lat, s.lon]);
-    var icon = L.divIcon({ className: "fo-stop " + (s.cls || ""), html: String(s.n), iconSize: [28, 28] });
+    var icon = L.divIcon({ className: "fo-stop " + (s.cls || ""), html: String(s.n), iconSize: [44, 44] });
     var m = L.marker([s.lat, s.lon], { icon: icon, title: s.label, keyboard: true });
     m.bindPopup(popup(s.url, s.label));
     m.addTo(map);

@@ -185,3 +185,24 @@ def test_security_headers(client) -> None:  # type: ignore[no-untyped-def]
     csp = resp.headers["Content-Security-Policy"]
     assert "default-src 'self'" in csp and "http://127.0.0.1:9" in csp
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_closed_job_says_when_it_was_closed_not_that_it_is_overdue(client, session, city) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from fieldops.db import utcnow
+
+    wo = make_job(session, city)
+    wo.due_at = utcnow() - dt.timedelta(days=20)
+    wo.status, wo.completed_at = S.COMPLETED, utcnow() - dt.timedelta(days=1)
+    late = make_job(session, city)
+    late.due_at = utcnow() - dt.timedelta(days=3)
+    session.commit()
+    login(client, "alice")
+    closed = client.get("/my-work?status=closed&lang=es").get_data(as_text=True)
+    assert f'data-work-order="{wo.id}"' in closed
+    assert "cerrada " in closed and "vencida" not in closed.lower() and "overdue" not in closed
+    job = client.get(f"/work-orders/{wo.id}").get_data(as_text=True)
+    assert "Cerrada" in job and "retraso" not in job
+    still_open = client.get("/my-work?lang=en").get_data(as_text=True)
+    assert "overdue by 3 days" in still_open
