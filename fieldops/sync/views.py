@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.exc import IntegrityError
@@ -154,7 +155,7 @@ def resolve(conflict_id: str) -> Response:
         abort(404)
     conflict = services.resolve_conflict(db.session(), current_user, int(conflict_id), request.form.get("note", ""))
     db.session.commit()
-    flash(f"Conflict on work order #{conflict.work_order_id} marked resolved.", "success")
+    flash(_("Conflict on work order #%(id)s marked resolved.", id=conflict.work_order_id), "success")
     return redirect(url_for("sync.conflicts"))
 
 

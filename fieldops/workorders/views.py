@@ -6,6 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -132,7 +134,7 @@ def change_status(work_order_id: int) -> Response:
     services.change_status(
         db.session(), current_user, wo, to, expected_version=form.version, resolution=form.resolution, reason=form.reason
     )
-    message = f"Work order #{wo.id} is now {to.label.lower()}."
+    message = _("Work order #%(id)s is now: %(status)s.", id=wo.id, status=_(to.label))
     if is_htmx():
         return render("workorders/detail.html", "job", flash_message=message, **_detail_context(wo))
     flash(message, "success")
@@ -146,7 +148,7 @@ def upload_photos(work_order_id: int) -> Response:
     settings = get_settings()
     sent = form_photos(request.files.getlist("photos"), settings)
     if not sent.accepted and not sent.refused:
-        raise DomainError("Choose at least one photo to upload.")
+        raise DomainError(_("Choose at least one photo to upload."))
     added, refused = 0, list(sent.refused)
     for upload in sent.accepted:
         # Each photo stands alone: one bad file must not cost the crew the good ones.
@@ -157,9 +159,13 @@ def upload_photos(work_order_id: int) -> Response:
             added += 1
         except DomainError as exc:
             refused.append(f"{upload.filename}: {exc.message}")
-    message = f"{added} {kind.value} photo{'s' if added != 1 else ''} added."
+    message = (
+        ngettext("%(num)s before photo added.", "%(num)s before photos added.", added)
+        if kind == PhotoKind.BEFORE
+        else ngettext("%(num)s after photo added.", "%(num)s after photos added.", added)
+    )
     if refused:
-        message += " Not added — " + " ".join(refused)
+        message += " " + _("Not added: %(files)s", files=" ".join(refused))
         if not added:
             raise DomainError(message)
     if is_htmx():

@@ -206,3 +206,16 @@ def test_a_closed_job_says_when_it_was_closed_not_that_it_is_overdue(client, ses
     assert "Cerrada" in job and "retraso" not in job
     still_open = client.get("/my-work?lang=en").get_data(as_text=True)
     assert "overdue by 3 days" in still_open
+
+
+def test_the_crews_messages_are_in_the_crews_language(client, session, city) -> None:  # type: ignore[no-untyped-def]
+    wo = make_job(session, city)
+    session.commit()
+    login(client, "alice")
+    token = csrf_token(client, f"/work-orders/{wo.id}?lang=es")
+    resp = client.post(f"/work-orders/{wo.id}/status", data={"to": "en_route", "version": wo.version}, headers={**HTMX, "X-CSRFToken": token})
+    html = resp.get_data(as_text=True)
+    assert f"La orden de trabajo n.º {wo.id} está ahora: En camino." in html
+    resp = client.post(f"/work-orders/{wo.id}/photos", data={"kind": "before", "photos": [(io.BytesIO(make_jpeg()), "a.jpg")]},
+                       headers={**HTMX, "X-CSRFToken": token}, content_type="multipart/form-data")
+    assert "1 foto de «antes» añadida." in resp.get_data(as_text=True)
