@@ -94,6 +94,7 @@ CODE_LABELS = (
 
 # Words the page scripts (pwa/js/*.js) show, by key; %(name)s placeholders are filled in by the script.
 JS_MESSAGES = {
+    "no_connection": _l("No connection. Nothing was sent; try again when you have signal."),
     "saved_sending": _l("Saved on this tablet; sending now."),
     "saved_offline": _l("Saved on this tablet. It will be sent when there is signal."),
     "tracking_sending": _l("Sending to the city now."),

@@ -226,6 +226,9 @@ def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, f
 
 
 _FOLIUM_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>\s*', re.I)
+# folium's rules for a page that is nothing but the map: html and body at 100 % of the screen's height (the page's
+# own content then overflows body, which breaks position: sticky and the page's scrolling) and #map absolute.
+_FOLIUM_PAGE_RULES = re.compile(r"<style>\s*(?:html, body|#map) \{[^}]*\}\s*</style>\s*")
 
 
 def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
@@ -251,9 +254,10 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
             tag = f'<script src="{url}"></script>' if isinstance(child, JavascriptLink) else f'<link rel="stylesheet" href="{url}">'
             head.append(tag)
         elif isinstance(child, Element) and name == m.get_name():
-            # The map div's own size rules and Leaflet's L_NO_TOUCH flags. Not folium's viewport meta: it sets
-            # maximum-scale=1 and user-scalable=no, which takes pinch-zoom from everyone who needs to enlarge text.
-            own = _FOLIUM_VIEWPORT.sub("", child.render())
+            # The map div's own size rules and Leaflet's L_NO_TOUCH flags. Not folium's viewport meta (it sets
+            # maximum-scale=1 and user-scalable=no, which takes pinch-zoom from everyone who needs to enlarge text)
+            # nor its whole-page rules.
+            own = _FOLIUM_PAGE_RULES.sub("", _FOLIUM_VIEWPORT.sub("", child.render()))
             head.append(own.replace("<style>", f"<style{attr}>").replace("<script>", f"<script{attr}>"))
     head.append(f'<script type="module" src="{asset_url(MARKER_SCRIPT)}"></script>')
     return MapParts(

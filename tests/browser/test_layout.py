@@ -139,3 +139,35 @@ def test_performance_charts_have_titles_and_text_big_enough_to_read(browser, liv
     ctx.close()
     assert small == [] and clipped == []
     assert len(titles) == 4 and all(t.strip() for t in titles)
+
+
+IN_VIEW = """
+(sel) => [...document.querySelectorAll(sel)].filter(el => el.offsetParent !== null).map(el => {
+  const r = el.getBoundingClientRect();
+  return { text: el.textContent.trim(), inView: r.top >= 0 && r.bottom <= innerHeight && r.height > 0 };
+})
+"""
+
+
+def _message_in_view(page, text: str) -> None:  # type: ignore[no-untyped-def]
+    page.wait_for_function("(t) => [...document.querySelectorAll('.flash')].some(el => el.textContent.includes(t))", arg=text)
+    shown = [m for m in page.evaluate(IN_VIEW, ".flash") if text in m["text"]]
+    assert shown and all(m["inView"] for m in shown), shown
+
+
+@pytest.mark.parametrize("width", (390, 1024))
+def test_a_refused_complete_is_told_where_the_crew_member_is_looking(browser, live_server, day, width) -> None:  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": width, "height": 844 if width < 700 else 768}, has_touch=True, locale="en-US")
+    page = ctx.new_page()
+    sign_in(page, live_server, "alice")
+    job = day["jobs"][0]
+    page.goto(f"{live_server}/work-orders/{job.id}")
+    page.wait_for_load_state("networkidle")
+    for label in ("En route", "On site"):
+        page.get_by_role("button", name=label, exact=True).click()
+        page.wait_for_function("(s) => document.querySelector('[data-status-badge]').dataset.status === s", arg=label.lower().replace(" ", "_"))
+    form = page.locator("form.close-form")
+    form.locator("textarea[name=resolution]").fill("Filled with cold patch")
+    form.get_by_role("button", name="Complete", exact=True).click()
+    _message_in_view(page, "after")
+    ctx.close()

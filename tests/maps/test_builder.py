@@ -82,3 +82,13 @@ def test_a_view_renders_its_map_with_the_apps_fingerprinted_assets(settings: Set
     assert f'src="{manifest.url("vendor/leaflet/leaflet.js")}"' in parts.head
     assert f'src="{manifest.url("js/map-markers.js")}"' in parts.head
     assert "nonce=" in parts.head
+
+
+def test_the_map_leaves_the_page_its_zoom_and_its_scrolling(settings: Settings) -> None:
+    # folium writes a standalone page's rules: no pinch-zoom (maximum-scale=1, user-scalable=no) and html/body at
+    # the screen's height, which breaks the page's own scrolling and its sticky message area. Ours keeps neither.
+    parts = render_parts(build_map(settings, points=[Point(42.38, -71.1, "/w/1", "a job")]), _asset_url)
+    head = str(parts.head)
+    assert "viewport" not in head and "user-scalable" not in head
+    assert "html, body" not in head and "#map {" not in head
+    assert "position: relative" in head  # the map's own size rules stay
