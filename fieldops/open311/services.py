@@ -591,6 +591,8 @@ def parse_attributes(form: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
     """Collect attribute[CODE]=v and attribute[CODE][]=v1&attribute[CODE][]=v2 into {code: [values]}."""
     raw: dict[str, list[str]] = {}
     for key, values in form.items():
+        if not isinstance(key, str):
+            continue  # a form part whose name the parser could not read (e.g. a bare CR) names no argument
         match = _ATTRIBUTE_KEY.match(key)
         if match is None:
             if key.startswith("attribute"):

@@ -211,3 +211,14 @@ def test_post_takes_the_key_and_fields_from_the_query_string(session, client, tr
     resp = client.post(f"{BASE_URL}/requests.json?api_key=fo311_guess", data=TREE, headers={"X-Api-Key": key})
     assert resp.status_code == 200
     assert _count(session) == 3
+
+
+def test_a_form_part_with_an_unreadable_name_is_ignored_not_a_server_error(session, client, tree_city) -> None:  # type: ignore[no-untyped-def]
+    # Found by the fuzzer: a multipart part named by a bare carriage return reaches the view with no name.
+    key = issue_key(session)
+    boundary = "b0undary"
+    parts = [("\r", ""), ("service_code", "tree"), ("lat", "42.3795"), ("long", "-71.0937"), ("description", "Branch down"), ("attribute[WHERE]", "park")]
+    body = "".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n' for name, value in parts) + f"--{boundary}--\r\n"
+    resp = client.post(f"{BASE_URL}/requests.json", data=body.encode(), headers={"X-Api-Key": key},
+                       content_type=f"multipart/form-data; boundary={boundary}")
+    assert resp.status_code == 200, resp.get_data(as_text=True)
