@@ -28,6 +28,14 @@ def _settings(url: str, instance: Path) -> Settings:
 def _empty_tables(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            # A live-server thread whose browser went away mid-response (a download Chromium dropped) can leave its
+            # connection idle in a transaction; TRUNCATE would wait for it forever. This database is this worker's
+            # alone, so end such leftovers, and give the TRUNCATE a lock timeout: a hang becomes a clear failure.
+            conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state IN ('idle in transaction', 'idle in transaction (aborted)')"
+            ))
+            conn.execute(sa.text("SET LOCAL lock_timeout = '60s'"))
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
             conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
