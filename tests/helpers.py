@@ -49,6 +49,11 @@ def open_marker_popup(page, marker_selector: str):  # type: ignore[no-untyped-de
     return link
 
 
+def wait_for_field_modules(page) -> None:  # type: ignore[no-untyped-def]
+    """Wait until field.js has loaded its outbox modules: a page dropped offline before that cannot queue work."""
+    page.wait_for_selector("html[data-field-loaded]", state="attached")
+
+
 def wait_for_outbox(page, condition: str, arg: object = None, *, timeout: float = 30_000, polling: float = 250) -> None:  # type: ignore[no-untyped-def]
     """Wait until `condition` (JavaScript over `o`, the page's outbox module, and `arg`) is true.
 

@@ -10,6 +10,9 @@
 import "fieldops/location-picker";
 import "fieldops/offline-ready";
 
-["fieldops/outbox-forms", "fieldops/job", "fieldops/sync-panel"].forEach(function (name) {
-  import(name).catch(function (e) { console.warn("fieldops: " + name + " not loaded; forms are sent as plain posts", e); });
+Promise.all(["fieldops/outbox-forms", "fieldops/job", "fieldops/sync-panel"].map(function (name) {
+  return import(name).catch(function (e) { console.warn("fieldops: " + name + " not loaded; forms are sent as plain posts", e); });
+})).then(function () {
+  // Every part of the page that works without signal is loaded (or has given up): a test, or a person, may drop it.
+  document.documentElement.setAttribute("data-field-loaded", "");
 });

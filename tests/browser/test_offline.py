@@ -13,7 +13,7 @@ from fieldops.activity.models import Activity
 from fieldops.photos.models import Photo
 from fieldops.servicerequests.models import ServiceRequest
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus
-from helpers import wait_for_outbox
+from helpers import wait_for_field_modules, wait_for_outbox
 from imagefactory import make_jpeg
 
 PASSWORD = "correct-horse-battery"
@@ -194,6 +194,7 @@ def test_server_down_or_failing_keeps_items_until_it_recovers(app, server, table
 
 def _close_with_an_after_photo_offline(page, ctx, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """On an on-site job's page: offline, one after photo and "Complete" (two outbox items), then back online."""
+    wait_for_field_modules(page)
     ctx.set_offline(True)
     page.check("input[name=kind][value=after]")
     page.set_input_files("input[name=photos]", _photo(tmp_path, "after.jpg"))
@@ -296,6 +297,7 @@ def test_closing_a_job_that_was_reassigned_meanwhile_is_a_visible_conflict(serve
     page = ctx.new_page()
     _sign_in(page, base)
     page.goto(f"{base}/work-orders/{job.id}")
+    wait_for_field_modules(page)
 
     ctx.set_offline(True)
     page.check("input[name=kind][value=after]")
@@ -343,6 +345,7 @@ def test_signed_out_mid_shift_pauses_the_queue_without_losing_anything(server, t
     page = ctx.new_page()
     _sign_in(page, base, username)
     page.goto(f"{base}/work-orders/{job.id}")
+    wait_for_field_modules(page)
     ctx.set_offline(True)
     page.get_by_role("button", name="En route").click()
     _wait_outbox(page, 1)
