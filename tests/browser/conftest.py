@@ -1,9 +1,11 @@
 """The browser tests: marked `browser`; their fixtures (Debian's Chromium through Playwright) are in
 tests/browser_fixtures.py, shared with tests/security.
 
-`tests/browser/test_layout.py` measures CSS layout (sizes, overflow, where messages appear), which no database
-changes: it runs in the SQLite pass of `scripts/test` only, and is deselected (not skipped) on PostgreSQL, where
-every other browser test still runs. That keeps `.ci/run` inside its time budget.
+Two sweeps load every page of the app in Chromium and look only at what the browser does with it:
+`tests/browser/test_layout.py` measures CSS layout (sizes, overflow, where messages appear) and
+`tests/browser/test_no_foreign_hosts.py` lists the hosts the pages reach. No database changes either answer: they run
+in the SQLite pass of `scripts/test` only, and are deselected (not skipped) on PostgreSQL, where every other browser
+test still runs. That keeps `.ci/run` inside its time budget.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import os
 
 import pytest
 
-LAYOUT_ONLY_ONCE = "tests/browser/test_layout.py"
+ONLY_ONCE = ("tests/browser/test_layout.py", "tests/browser/test_no_foreign_hosts.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -20,7 +22,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if "/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
     if os.environ.get("FIELDOPS_TEST_DATABASE_URL", "").startswith("postgresql"):
-        layout = [item for item in items if str(item.fspath).endswith(LAYOUT_ONLY_ONCE)]
-        if layout:
-            config.hook.pytest_deselected(items=layout)
-            items[:] = [item for item in items if item not in layout]
+        once = [item for item in items if str(item.fspath).endswith(ONLY_ONCE)]
+        if once:
+            config.hook.pytest_deselected(items=once)
+            items[:] = [item for item in items if item not in once]
