@@ -26,7 +26,6 @@ then, and the ratios naive / ours.
 from __future__ import annotations
 
 import argparse
-import csv
 import gzip
 import html
 import http.server
@@ -48,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 import folium  # noqa: E402
 from folium.plugins import MarkerCluster  # noqa: E402
 
+from fieldops.imports.services import located_rows  # noqa: E402
 from fieldops.maps.builder import Point, build_map, render_parts  # noqa: E402
 from fieldops.settings import Settings  # noqa: E402
 
@@ -57,7 +57,6 @@ PWA = ROOT / "pwa"
 # folium's popups are built with jQuery ($(`<div>...`)[0]); the naive page needs it to run at all. Debian's
 # libjs-jquery is served in place of code.jquery.com (the browser figure of the naive map is skipped without it).
 JQUERY = Path("/usr/share/javascript/jquery/jquery.min.js")
-CITY_HALL_DEFAULT = ("42.3594", "-71.0587")
 # Open work on a crew's map, roughly as a day's list looks: mostly assigned, some on the way or on site, some late.
 STATUS_MIX = ["assigned"] * 6 + ["en_route", "on_site", "overdue", "overdue"]
 TARGET_SECONDS = 0.5
@@ -103,18 +102,11 @@ def load_jobs(n: int) -> list[Job]:
     """The first n located requests of the 2015 sample, as open work orders with the My work page's labels."""
     rng = random.Random(311)
     jobs: list[Job] = []
-    with gzip.open(SAMPLE, "rt", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if (row["LATITUDE"], row["LONGITUDE"]) == CITY_HALL_DEFAULT:
-                continue
-            try:
-                lat, lon = float(row["LATITUDE"]), float(row["LONGITUDE"])
-            except ValueError:
-                continue
-            address = " ".join(row["Location"].split())
-            jobs.append(Job(10_000 + len(jobs), lat, lon, row["TYPE"], address, rng.choice(STATUS_MIX)))
-            if len(jobs) == n:
-                return jobs
+    for lat, lon, row in located_rows(SAMPLE):
+        address = " ".join(row["Location"].split())
+        jobs.append(Job(10_000 + len(jobs), lat, lon, row["TYPE"], address, rng.choice(STATUS_MIX)))
+        if len(jobs) == n:
+            return jobs
     raise SystemExit(f"the sample has only {len(jobs):,} located requests; ask for fewer markers")
 
 

@@ -9,8 +9,6 @@ prints the mean saving of the suggested order over the list's order, the gap to 
 
 from __future__ import annotations
 
-import csv
-import gzip
 import itertools
 import math
 import random
@@ -21,26 +19,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from fieldops.imports.services import located_rows  # noqa: E402
 from fieldops.visits.routing import distance_matrix, path_length, plan_route, project  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "boston311_2015_sample36k.csv.gz"
-CITY_HALL_DEFAULT = ("42.3594", "-71.0587")
 NEIGHBOURHOODS = {"Dudley Sq": (42.3294, -71.0839), "Fields Corner": (42.3003, -71.0616), "Brighton Center": (42.3490, -71.1530)}
 
 
 def boston_points() -> list[tuple[float, float]]:
-    points = []
-    with gzip.open(DATA, "rt", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if (row["LATITUDE"], row["LONGITUDE"]) == CITY_HALL_DEFAULT:
-                continue
-            try:
-                lat, lon = float(row["LATITUDE"]), float(row["LONGITUDE"])
-            except ValueError:
-                continue
-            if 42.22 <= lat <= 42.41 and -71.20 <= lon <= -70.98:
-                points.append((lat, lon))
-    return points
+    # The city itself, not geocoding accidents.
+    return [(lat, lon) for lat, lon, _ in located_rows(DATA) if 42.22 <= lat <= 42.41 and -71.20 <= lon <= -70.98]
 
 
 def optimum(stops: list[tuple[float, float]]) -> float:

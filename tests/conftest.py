@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from fieldops import create_app
 from fieldops.db import Base
 from fieldops.settings import Settings
-from testapp import _empty_tables, _settings
+from testapp import _settings, running_app
 
 # Playwright fixtures for every package that drives Chromium (tests/browser, tests/security).
 pytest_plugins = ["browser_fixtures"]
@@ -87,15 +87,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
-    app = create_app(settings)
-    with app.app_context():
+    with running_app(settings) as app:
         yield app
-        from fieldops.extensions import db
-
-        db.session.rollback()
-        db.session.remove()
-        _empty_tables(db.engine)
-        db.engine.dispose()
 
 
 @pytest.fixture

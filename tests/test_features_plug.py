@@ -17,21 +17,14 @@ from fieldops.settings import Settings
 from fieldops.workorders import services as workorders
 from fieldops.workorders.models import WorkOrderStatus
 from helpers import login
-from testapp import _empty_tables
+from testapp import running_app
 
 
 @pytest.fixture
 def plugged(settings: Settings) -> Iterator[Flask]:
     """The app with the test-only feature after the project's own."""
-    app = create_app(settings, extra_features=("plugfeature",))
-    with app.app_context():
+    with running_app(settings, ("plugfeature",)) as app:
         yield app
-        from fieldops.extensions import db
-
-        db.session.rollback()
-        db.session.remove()
-        _empty_tables(db.engine)
-        db.engine.dispose()
 
 
 def test_the_nav_lists_every_features_links_in_order(app: Flask) -> None:

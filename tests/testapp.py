@@ -3,10 +3,14 @@ make an app of their own (the conftest modules of sub-packages shadow the name `
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import Flask
 
+from fieldops import create_app
 from fieldops.db import Base
 from fieldops.settings import Settings
 
@@ -41,3 +45,17 @@ def _empty_tables(engine: sa.Engine) -> None:
         else:
             for table in reversed(Base.metadata.sorted_tables):
                 conn.execute(table.delete())
+
+
+@contextmanager
+def running_app(settings: Settings, extra_features: Sequence[str] = ()) -> Iterator[Flask]:
+    """The app inside its context for one test; afterwards its session is ended and its tables emptied."""
+    app = create_app(settings, extra_features=tuple(extra_features))
+    with app.app_context():
+        yield app
+        from fieldops.extensions import db
+
+        db.session.rollback()
+        db.session.remove()
+        _empty_tables(db.engine)
+        db.engine.dispose()

@@ -43,7 +43,7 @@ from fieldops.catalog.models import Department, ServiceType
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
 from fieldops.errors import DomainError
-from fieldops.imports.mappings import ImportMapping, MappingError, detect_mapping
+from fieldops.imports.mappings import BOSTON311, ImportMapping, MappingError, detect_mapping
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
 from fieldops.servicerequests.services import TRACKING_ALPHABET
 from fieldops.sla.services import compute_due
@@ -208,6 +208,23 @@ def open_text(path: Path) -> tuple[IO[str], ByteCounter, int]:
     # Bad bytes become U+FFFD instead of stopping the import halfway; "utf-8-sig" drops Excel's BOM.
     text = io.TextIOWrapper(buffered, encoding="utf-8-sig", errors="replace", newline="")
     return text, counter, size
+
+
+def located_rows(path: Path, mapping: ImportMapping = BOSTON311) -> Iterator[tuple[float, float, dict[str, str]]]:
+    """(latitude, longitude, row) for each row of an export that has a real point: numbers, and not one of the
+    mapping's geocoder fall-backs (Boston puts unlocated cases at City Hall). Real places for benchmarks and tests."""
+    lat_col, lon_col = mapping.column("latitude")[0], mapping.column("longitude")[0]
+    decimals = mapping.point_decimals
+    fallbacks = {(round(lat, decimals), round(lon, decimals)) for lat, lon in mapping.default_points}
+    text, _, _ = open_text(path)
+    with text:
+        for row in csv.DictReader(text):
+            try:
+                lat, lon = float(row[lat_col]), float(row[lon_col])
+            except (TypeError, ValueError):
+                continue
+            if (round(lat, decimals), round(lon, decimals)) not in fallbacks:
+                yield lat, lon, row
 
 
 def _records(text: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[str] | None]]]:

@@ -14,7 +14,7 @@ from fieldops.web.validation import FieldError
 
 
 @dataclass(frozen=True)
-class EventForm:
+class EventForm(validation.PointFields):
     """A new outreach event: where and when (in the city's time zone), as a supervisor typed it."""
 
     name: str
@@ -23,14 +23,6 @@ class EventForm:
     starts_at: dt.datetime
     ends_at: dt.datetime
     notes: str
-
-    @property
-    def latitude(self) -> float | None:
-        return self.point[0] if self.point else None
-
-    @property
-    def longitude(self) -> float | None:
-        return self.point[1] if self.point else None
 
 
 def local_datetime(day: str, time: str, field: str, what: str, zone: ZoneInfo, now: dt.datetime) -> dt.datetime:

@@ -19,7 +19,7 @@ ATTR_PREFIX = "attr."
 
 
 @dataclass(frozen=True)
-class IntakeForm:
+class IntakeForm(validation.PointFields):
     """A resident's report as staff typed it on the page without JavaScript."""
 
     service_type_code: str
@@ -30,14 +30,6 @@ class IntakeForm:
     staged_photo_ids: list[str]
     # The free text and contact fields, checked by the service (validation.resident_report) with the duplicate check.
     report: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def latitude(self) -> float | None:
-        return self.point[0] if self.point else None
-
-    @property
-    def longitude(self) -> float | None:
-        return self.point[1] if self.point else None
 
 
 def last_value(form: MultiDict[str, str], name: str) -> str:

@@ -132,6 +132,20 @@ def longitude(value: Any, field: str = "longitude") -> float | None:
     return number
 
 
+class PointFields:
+    """`latitude` and `longitude` of a typed form's `point` (None when no place was given), for views and templates."""
+
+    point: tuple[float, float] | None
+
+    @property
+    def latitude(self) -> float | None:
+        return self.point[0] if self.point else None
+
+    @property
+    def longitude(self) -> float | None:
+        return self.point[1] if self.point else None
+
+
 def point(lat: Any, lon: Any, names: tuple[str, str] = ("latitude", "longitude")) -> tuple[float, float] | None:
     """A place on Earth from its two coordinates (both or neither); None when neither was given."""
     checked = latitude(lat, names[0]), longitude(lon, names[1])

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from fieldops.activity.models import Activity
 from fieldops.errors import DomainError
 from fieldops.imports.mappings import BOSTON311, MappingError, load_mapping
-from fieldops.imports.services import import_requests
+from fieldops.imports.services import import_requests, located_rows
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
 from data_files import shared_file
 
@@ -242,3 +242,21 @@ def test_seeclickfix_commonwealth_connect_export(session, tmp_path) -> None:  # 
     assert s.warnings["close_time_on_open"].count == sum(1 for r in rows if r["ticket_status"] in ("Open", "Acknowledged") and r["ticket_closed_date_time"])
     again = import_requests(session, None, path)
     assert again.already_imported == 3080 and again.imported == 0
+
+
+def test_located_rows_leave_out_unlocated_and_fallback_points(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        {"CASE_ENQUIRY_ID": "1", "LATITUDE": "42.3188", "LONGITUDE": "-71.0846"},
+        {"CASE_ENQUIRY_ID": "2", "LATITUDE": "42.3594", "LONGITUDE": "-71.0587"},  # City Hall: the geocoder gave up
+        {"CASE_ENQUIRY_ID": "3", "LATITUDE": "", "LONGITUDE": "-71.0846"},
+        {"CASE_ENQUIRY_ID": "4", "LATITUDE": "42.35941", "LONGITUDE": "-71.05869"},  # the same, at more decimals
+        {"CASE_ENQUIRY_ID": "5", "LATITUDE": "42.3505", "LONGITUDE": "-71.0620"},
+    ]
+    path = tmp_path / "boston.csv.gz"
+    with gzip.open(path, "wt", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    found = [(lat, lon, row["CASE_ENQUIRY_ID"]) for lat, lon, row in located_rows(path)]
+    assert found == [(42.3188, -71.0846, "1"), (42.3505, -71.062, "5")]
+    assert BOSTON311.default_points == ((42.3594, -71.0587),)

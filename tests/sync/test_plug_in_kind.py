@@ -10,27 +10,19 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from fieldops import create_app
 from fieldops.settings import Settings
 from fieldops.sync.models import IdempotencyKey
 from fieldops.sync.registry import DuplicateKind, register_kinds, registered_kinds
 from sync.dummy_feature import KINDS, PINGS
 from sync_helpers import Tablet
-from testapp import _empty_tables
+from testapp import running_app
 
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Flask]:
     """The suite's app (tests/conftest.py) with the dummy feature plugged in after the real ones."""
-    app = create_app(settings, extra_features=("sync.dummy_feature",))
-    with app.app_context():
+    with running_app(settings, ("sync.dummy_feature",)) as app:
         yield app
-        from fieldops.extensions import db
-
-        db.session.rollback()
-        db.session.remove()
-        _empty_tables(db.engine)
-        db.engine.dispose()
 
 
 def _keys(session) -> int:  # type: ignore[no-untyped-def]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import gzip
 import math
 import random
 
 import pytest
 
+from fieldops.imports.services import located_rows
 from fieldops.visits.routing import (
     EPSILON_M,
     best_two_opt_move,
@@ -19,24 +18,13 @@ from fieldops.visits.routing import (
 )
 from data_files import shared_file
 
-# Boston's 311 system puts cases without a location at City Hall; such rows say nothing about where anyone went.
-CITY_HALL_DEFAULT = ("42.3594", "-71.0587")
 BOSTON_BOX = (42.22, 42.41, -71.20, -70.98)  # lat min/max, lon min/max: the city, not geocoding accidents
 
 
 def _boston_points() -> list[tuple[float, float]]:
-    points = []
-    with gzip.open(shared_file("boston311_2015_sample36k.csv.gz"), "rt", newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if (row["LATITUDE"], row["LONGITUDE"]) == CITY_HALL_DEFAULT:
-                continue
-            try:
-                lat, lon = float(row["LATITUDE"]), float(row["LONGITUDE"])
-            except ValueError:
-                continue
-            if BOSTON_BOX[0] <= lat <= BOSTON_BOX[1] and BOSTON_BOX[2] <= lon <= BOSTON_BOX[3]:
-                points.append((lat, lon))
-    return points
+    # Boston's 311 system puts cases without a location at City Hall (the mapping's fall-back point): left out.
+    rows = located_rows(shared_file("boston311_2015_sample36k.csv.gz"))
+    return [(lat, lon) for lat, lon, _ in rows if BOSTON_BOX[0] <= lat <= BOSTON_BOX[1] and BOSTON_BOX[2] <= lon <= BOSTON_BOX[3]]
 
 
 @pytest.fixture(scope="module")
