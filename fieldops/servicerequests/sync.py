@@ -17,6 +17,7 @@ from fieldops.accounts.models import Role
 from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
 from fieldops.errors import Conflict, DomainError
+from fieldops.outreach import intake
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.servicerequests import services as requests
@@ -99,8 +100,6 @@ def apply_request(ctx: SyncContext, action: Action) -> Outcome:
     if tracking is not None and session.scalar(sa.select(ServiceRequest.id).where(ServiceRequest.tracking_number == tracking)) is not None:
         raise Conflict(f"Tracking number {tracking} is already used by another request; pick a new one and send again.")
     # Outreach context (event, the type's questions, "add to the existing request"): fieldops/outreach/intake.py.
-    from fieldops.outreach import intake
-
     texts = parsed.texts
     logged = intake.log_request(
         session,
