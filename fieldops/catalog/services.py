@@ -1,15 +1,11 @@
-"""Read the service catalogue; edit service standards (SLA) and business calendars."""
+"""Read the service catalogue (its standards and calendars are edited in fieldops/sla/standards.py)."""
 
 from __future__ import annotations
-
-import datetime as dt
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from fieldops.accounts.models import Role, User
-from fieldops.catalog.models import BusinessCalendar, Department, Holiday, ServiceType, SlaUnit, TransferClock
-from fieldops.errors import DomainError, Forbidden, NotFound
+from fieldops.catalog.models import Department, ServiceType
 
 
 def active_service_types(session: Session) -> list[ServiceType]:
@@ -22,137 +18,3 @@ def active_service_types(session: Session) -> list[ServiceType]:
         .order_by(Department.name, ServiceType.name)
     )
     return list(session.scalars(stmt))
-
-
-# ---------------------------------------------------------------------------------------------------
-# Business calendars and SLA standards (supervisors and admins; the page is fieldops/sla/views.py)
-# ---------------------------------------------------------------------------------------------------
-
-WEEKDAY_NAMES = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
-
-
-def _require_supervisor(actor: User) -> None:
-    if not actor.has_role(Role.SUPERVISOR):
-        raise Forbidden("Only supervisors and administrators may change service standards and calendars.")
-
-
-def _check_calendar_fields(session: Session, cal: BusinessCalendar | None, name: str, work_start: dt.time, work_end: dt.time, workdays: set[int]) -> str:
-    name = name.strip()
-    if not name:
-        raise DomainError("Give the calendar a name.")
-    if len(name) > 80:
-        raise DomainError("A calendar name can be at most 80 characters.")
-    clash = session.scalar(sa.select(BusinessCalendar.id).where(BusinessCalendar.name == name))
-    if clash is not None and (cal is None or clash != cal.id):
-        raise DomainError(f"There is already a calendar called “{name}”.")
-    if work_end <= work_start:
-        raise DomainError(f"The working day must end after it starts ({work_start:%H:%M} – {work_end:%H:%M}).")
-    if not workdays:
-        raise DomainError("Tick at least one working day.")
-    if not workdays <= set(WEEKDAY_NAMES):
-        raise DomainError("Working days are numbered 1 (Monday) to 7 (Sunday).")
-    return name
-
-
-def create_calendar(
-    session: Session, actor: User, *, name: str, work_start: dt.time, work_end: dt.time, workdays: set[int]
-) -> BusinessCalendar:
-    """Add a business calendar (e.g. a department working weekends)."""
-    _require_supervisor(actor)
-    name = _check_calendar_fields(session, None, name, work_start, work_end, workdays)
-    cal = BusinessCalendar(name=name, work_start=work_start, work_end=work_end, workdays=",".join(map(str, sorted(workdays))))
-    session.add(cal)
-    session.flush()
-    return cal
-
-
-def update_calendar(
-    session: Session, actor: User, cal: BusinessCalendar, *, name: str, work_start: dt.time, work_end: dt.time, workdays: set[int]
-) -> BusinessCalendar:
-    """Change a calendar's name, working hours and working days (open requests follow via fieldops.sla.recompute)."""
-    from fieldops.sla.services import DEFAULT_CALENDAR_NAME
-
-    _require_supervisor(actor)
-    if cal.name == DEFAULT_CALENDAR_NAME and name.strip() != DEFAULT_CALENDAR_NAME:
-        raise DomainError(f"The default calendar keeps its name “{DEFAULT_CALENDAR_NAME}”: types without a calendar use it.")
-    cal.name = _check_calendar_fields(session, cal, name, work_start, work_end, workdays)
-    cal.work_start, cal.work_end = work_start, work_end
-    cal.workdays = ",".join(map(str, sorted(workdays)))
-    session.flush()
-    return cal
-
-
-def get_calendar(session: Session, calendar_id: int) -> BusinessCalendar:
-    """A calendar by id, or NotFound."""
-    cal = session.get(BusinessCalendar, calendar_id)
-    if cal is None:
-        raise NotFound(f"There is no business calendar {calendar_id}.")
-    return cal
-
-
-def add_holiday(session: Session, actor: User, cal: BusinessCalendar, *, day: dt.date, name: str) -> Holiday:
-    """Mark a date as a holiday in a calendar (a date appears once)."""
-    _require_supervisor(actor)
-    name = name.strip()
-    if not name:
-        raise DomainError("Say what the holiday is (e.g. “Snow emergency closure”).")
-    if len(name) > 120:
-        raise DomainError("A holiday name can be at most 120 characters.")
-    if any(h.day == day for h in cal.holidays):
-        raise DomainError(f"{day:%A %B %-d, %Y} is already a holiday in {cal.name}.")
-    holiday = Holiday(day=day, name=name)
-    cal.holidays.append(holiday)
-    session.flush()
-    return holiday
-
-
-def remove_holiday(session: Session, actor: User, cal: BusinessCalendar, holiday_id: int) -> Holiday:
-    """Take a holiday off a calendar; returns the removed row."""
-    _require_supervisor(actor)
-    holiday = next((h for h in cal.holidays if h.id == holiday_id), None)
-    if holiday is None:
-        raise NotFound("That holiday is not in this calendar (it may have been removed already).")
-    cal.holidays.remove(holiday)
-    session.flush()
-    return holiday
-
-
-def update_service_standard(
-    session: Session,
-    actor: User,
-    st: ServiceType,
-    *,
-    unit: SlaUnit,
-    value: int,
-    calendar: BusinessCalendar | None,
-    on_transfer: TransferClock,
-) -> ServiceType:
-    """Set a type's SLA target (hours, business hours or business days), calendar and transfer rule (open requests: fieldops.sla.recompute)."""
-    from fieldops.sla.services import work_calendar, wall_clock_hours
-
-    _require_supervisor(actor)
-    limits = {SlaUnit.HOURS: 24 * 365, SlaUnit.BUSINESS_HOURS: 9 * 260, SlaUnit.BUSINESS_DAYS: 260}
-    if value < 1:
-        raise DomainError(f"The target for {st.name} must be at least 1.")
-    if value > limits[unit]:
-        raise DomainError(f"A target of {value} {unit.value.replace('_', ' ')} is more than a year; check the number.")
-    if unit == SlaUnit.HOURS and calendar is not None:
-        raise DomainError("Wall-clock hours do not use a calendar; choose business hours or days, or no calendar.")
-    st.sla_unit = unit
-    st.sla_value = value
-    st.sla_calendar = calendar
-    st.sla_on_transfer = on_transfer
-    cal = work_calendar(calendar) if calendar is not None else None
-    st.sla_hours = wall_clock_hours(unit, value, cal)
-    session.flush()
-    return st
-
-
-def set_private(session: Session, actor: User, st: ServiceType, private: bool) -> bool:
-    """Mark a type private (its requests never published) or public again; False if it already was."""
-    _require_supervisor(actor)
-    if st.private == private:
-        return False
-    st.private = private
-    session.flush()
-    return True

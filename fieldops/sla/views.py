@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.wrappers import Response
 
 from fieldops.accounts.models import Role
-from fieldops.catalog import services as catalog
+from fieldops.sla import standards
 from fieldops.catalog.models import BusinessCalendar, Department, ServiceType, SlaUnit, TransferClock
 from fieldops.db import utcnow
 from fieldops.errors import NotFound
@@ -57,7 +57,7 @@ def _context(**extra: Any) -> dict[str, Any]:
         "units": list(SlaUnit),
         "unit_labels": UNIT_LABELS,
         "clock_rules": list(TransferClock),
-        "weekdays": catalog.WEEKDAY_NAMES,
+        "weekdays": standards.WEEKDAY_NAMES,
         "default_name": services.DEFAULT_CALENDAR_NAME,
         "this_year": now.astimezone(services.city_zone()).year,
         **extra,
@@ -97,7 +97,7 @@ def admin() -> Response:
 @roles_required(Role.SUPERVISOR)
 def create_calendar() -> Response:
     form = forms.calendar_form(request.form)
-    cal = catalog.create_calendar(
+    cal = standards.create_calendar(
         db.session(), current_user, name=form.name, work_start=form.work_start, work_end=form.work_end, workdays=form.workdays
     )
     return _done(_("Calendar “%(name)s” added.", name=cal.name), f"calendar-{cal.id}")
@@ -106,9 +106,9 @@ def create_calendar() -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def update_calendar(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session(), calendar_id)
+    cal = standards.get_calendar(db.session(), calendar_id)
     form = forms.calendar_form(request.form)
-    catalog.update_calendar(
+    standards.update_calendar(
         db.session(), current_user, cal, name=form.name, work_start=form.work_start, work_end=form.work_end, workdays=form.workdays
     )
     result = _follow_calendar(cal, f"the working hours or days of {cal.name} changed")
@@ -118,9 +118,9 @@ def update_calendar(calendar_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/holidays", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def add_holiday(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session(), calendar_id)
+    cal = standards.get_calendar(db.session(), calendar_id)
     form = forms.holiday_form(request.form)
-    holiday = catalog.add_holiday(db.session(), current_user, cal, day=form.day, name=form.name)
+    holiday = standards.add_holiday(db.session(), current_user, cal, day=form.day, name=form.name)
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) added to {cal.name}")
     added = _("%(name)s (%(day)s) added to %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
     return _done(f"{added} {_recomputed(result)}", f"calendar-{cal.id}")
@@ -129,8 +129,8 @@ def add_holiday(calendar_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/holidays/<int:holiday_id>/delete", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
-    cal = catalog.get_calendar(db.session(), calendar_id)
-    holiday = catalog.remove_holiday(db.session(), current_user, cal, holiday_id)
+    cal = standards.get_calendar(db.session(), calendar_id)
+    holiday = standards.remove_holiday(db.session(), current_user, cal, holiday_id)
     result = _follow_calendar(cal, f"{holiday.name} ({holiday.day.isoformat()}) removed from {cal.name}")
     removed = _("%(name)s (%(day)s) removed from %(cal)s.", name=holiday.name, day=holiday.day.isoformat(), cal=cal.name)
     return _done(f"{removed} {_recomputed(result)}", f"calendar-{cal.id}")
@@ -139,7 +139,7 @@ def remove_holiday(calendar_id: int, holiday_id: int) -> Response:
 @bp.route("/sla/calendars/<int:calendar_id>/public-holidays", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def add_public_holidays(calendar_id: int) -> Response:
-    cal = catalog.get_calendar(db.session(), calendar_id)
+    cal = standards.get_calendar(db.session(), calendar_id)
     year = forms.public_holiday_year(request.form)
     added = services.add_public_holidays(db.session(), cal, [year])
     result = _follow_calendar(cal, f"{len(added)} public holidays of {year} added to {cal.name}") if added else RecomputeResult(service_type_ids=())
@@ -155,8 +155,8 @@ def update_standard(service_type_id: int) -> Response:
         raise NotFound(_("There is no service type %(id)s.", id=service_type_id))
     form = forms.standard_form(request.form)
     rule = form.on_transfer
-    calendar = catalog.get_calendar(db.session(), form.calendar_id) if form.calendar_id is not None else None
-    catalog.update_service_standard(db.session(), current_user, st, unit=form.unit, value=form.value, calendar=calendar, on_transfer=rule)
+    calendar = standards.get_calendar(db.session(), form.calendar_id) if form.calendar_id is not None else None
+    standards.update_service_standard(db.session(), current_user, st, unit=form.unit, value=form.value, calendar=calendar, on_transfer=rule)
     target = services.describe_target(st)
     result = recompute_open_due_times(db.session(), current_user, service_type_ids=[st.id], reason=f"the {st.name} standard is now {target}", now=utcnow())
     saved = _("%(type)s: %(target)s; transfers %(rule)s the clock.", type=st.name, target=target, rule=_("restart") if rule == TransferClock.RESTART else _("continue"))
@@ -172,7 +172,7 @@ def update_privacy(service_type_id: int) -> Response:
         raise NotFound(_("There is no service type %(id)s.", id=service_type_id))
     # A checkbox: present means private. Its requests leave Open311, the exports and the status page's details.
     private = request.form.get("private") == "1"
-    catalog.set_private(db.session(), current_user, st, private)
+    standards.set_private(db.session(), current_user, st, private)
     if private:
         message = _("%(type)s is private: its requests are no longer published.", type=st.name)
     else:

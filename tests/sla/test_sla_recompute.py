@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from factories import UNION_SQUARE, make_job
 from fieldops.activity.models import Activity
-from fieldops.catalog import services as catalog
+from fieldops.sla import standards
 from fieldops.catalog.models import BusinessCalendar, ServiceType, SlaUnit, TransferClock
 from fieldops.dispatch.services import merge_requests, transfer_request
 from fieldops.errors import Forbidden
@@ -43,7 +43,7 @@ def _history(session, req: ServiceRequest) -> list[Activity]:  # type: ignore[no
 
 
 def _set_standard(session, city, st: ServiceType, unit: SlaUnit, value: int, calendar: BusinessCalendar | None = None) -> None:  # type: ignore[no-untyped-def]
-    catalog.update_service_standard(session, city.sam, st, unit=unit, value=value, calendar=calendar, on_transfer=st.sla_on_transfer)
+    standards.update_service_standard(session, city.sam, st, unit=unit, value=value, calendar=calendar, on_transfer=st.sla_on_transfer)
 
 
 def test_a_new_standard_moves_open_requests_of_that_type_only(session, city) -> None:  # type: ignore[no-untyped-def]
@@ -101,7 +101,7 @@ def test_a_holiday_inside_the_window_pushes_the_due_time_out_and_back(session, c
     _set_standard(session, city, city.pothole, SlaUnit.BUSINESS_DAYS, 2)  # the city default calendar
     req = _request(session, city)
     wall_clock = _request(session, city, st=city.streetlight)  # 72 wall-clock hours: no calendar
-    shop = catalog.create_calendar(session, city.sam, name="Sign shop", work_start=dt.time(7), work_end=dt.time(15), workdays={1, 2, 3, 4, 5, 6})
+    shop = standards.create_calendar(session, city.sam, name="Sign shop", work_start=dt.time(7), work_end=dt.time(15), workdays={1, 2, 3, 4, 5, 6})
     signs = ServiceType(code="sign", name="Sign down", department=city.pwd, sla_unit=SlaUnit.BUSINESS_DAYS, sla_value=2, sla_calendar=shop)
     session.add(signs)
     session.flush()
@@ -110,14 +110,14 @@ def test_a_holiday_inside_the_window_pushes_the_due_time_out_and_back(session, c
     assert req.due_at == WED_5PM
     sign_due, light_due = sign_req.due_at, wall_clock.due_at
 
-    holiday = catalog.add_holiday(session, city.sam, cal, day=dt.date(2030, 6, 4), name="Snow closure")
+    holiday = standards.add_holiday(session, city.sam, cal, day=dt.date(2030, 6, 4), name="Snow closure")
     result = recompute_open_due_times(session, city.sam, calendar_ids=[cal.id], reason="Snow closure added", now=NOW)
     session.commit()
     assert result.service_type_ids == (city.pothole.id,) and result.changed == 1
     assert req.due_at == THU_5PM
     assert (sign_req.due_at, wall_clock.due_at) == (sign_due, light_due)  # other calendar, wall-clock type
 
-    catalog.remove_holiday(session, city.sam, cal, holiday.id)
+    standards.remove_holiday(session, city.sam, cal, holiday.id)
     assert recompute_open_due_times(session, city.sam, calendar_ids=[cal.id], now=NOW).changed == 1
     session.commit()
     assert req.due_at == WED_5PM

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from factories import UNION_SQUARE, make_job
-from fieldops.catalog import services as catalog
+from fieldops.sla import standards
 from fieldops.catalog.models import BusinessCalendar, Holiday, SlaUnit, TransferClock
 from fieldops.errors import DomainError, Forbidden
 from fieldops.servicerequests.models import Channel, ServiceRequest
@@ -143,44 +143,44 @@ def test_describe_target(city) -> None:  # type: ignore[no-untyped-def]
 
 def test_editing_a_standard(session, city) -> None:  # type: ignore[no-untyped-def]
     cal = services.default_calendar(session)
-    catalog.update_service_standard(session, city.sam, city.streetlight, unit=SlaUnit.BUSINESS_DAYS, value=5, calendar=cal, on_transfer=TransferClock.RESTART)
+    standards.update_service_standard(session, city.sam, city.streetlight, unit=SlaUnit.BUSINESS_DAYS, value=5, calendar=cal, on_transfer=TransferClock.RESTART)
     assert (city.streetlight.sla_unit, city.streetlight.sla_value, city.streetlight.sla_calendar_id, city.streetlight.sla_on_transfer) == (
         SlaUnit.BUSINESS_DAYS, 5, cal.id, TransferClock.RESTART,
     )
     assert city.streetlight.sla_hours == 168  # 5 working days ≈ one week of wall-clock time
     with pytest.raises(Forbidden):
-        catalog.update_service_standard(session, city.alice, city.streetlight, unit=SlaUnit.HOURS, value=4, calendar=None, on_transfer=TransferClock.CONTINUE)
+        standards.update_service_standard(session, city.alice, city.streetlight, unit=SlaUnit.HOURS, value=4, calendar=None, on_transfer=TransferClock.CONTINUE)
     with pytest.raises(DomainError, match="at least 1"):
-        catalog.update_service_standard(session, city.sam, city.streetlight, unit=SlaUnit.HOURS, value=0, calendar=None, on_transfer=TransferClock.CONTINUE)
+        standards.update_service_standard(session, city.sam, city.streetlight, unit=SlaUnit.HOURS, value=0, calendar=None, on_transfer=TransferClock.CONTINUE)
     with pytest.raises(DomainError, match="more than a year"):
-        catalog.update_service_standard(session, city.sam, city.streetlight, unit=SlaUnit.BUSINESS_DAYS, value=400, calendar=None, on_transfer=TransferClock.CONTINUE)
+        standards.update_service_standard(session, city.sam, city.streetlight, unit=SlaUnit.BUSINESS_DAYS, value=400, calendar=None, on_transfer=TransferClock.CONTINUE)
     with pytest.raises(DomainError, match="do not use a calendar"):
-        catalog.update_service_standard(session, city.sam, city.streetlight, unit=SlaUnit.HOURS, value=4, calendar=cal, on_transfer=TransferClock.CONTINUE)
+        standards.update_service_standard(session, city.sam, city.streetlight, unit=SlaUnit.HOURS, value=4, calendar=cal, on_transfer=TransferClock.CONTINUE)
 
 
 def test_calendar_and_holiday_editing(session, city) -> None:  # type: ignore[no-untyped-def]
     default = services.default_calendar(session)
-    cal = catalog.create_calendar(session, city.sam, name=" Sign shop ", work_start=dt.time(7), work_end=dt.time(15, 30), workdays={2, 3, 4, 5, 6})
+    cal = standards.create_calendar(session, city.sam, name=" Sign shop ", work_start=dt.time(7), work_end=dt.time(15, 30), workdays={2, 3, 4, 5, 6})
     assert (cal.name, cal.workdays) == ("Sign shop", "2,3,4,5,6")
     with pytest.raises(DomainError, match="already a calendar"):
-        catalog.create_calendar(session, city.sam, name="Sign shop", work_start=dt.time(7), work_end=dt.time(15), workdays={1})
+        standards.create_calendar(session, city.sam, name="Sign shop", work_start=dt.time(7), work_end=dt.time(15), workdays={1})
     with pytest.raises(DomainError, match="end after it starts"):
-        catalog.update_calendar(session, city.sam, cal, name="Sign shop", work_start=dt.time(15), work_end=dt.time(7), workdays={1})
+        standards.update_calendar(session, city.sam, cal, name="Sign shop", work_start=dt.time(15), work_end=dt.time(7), workdays={1})
     with pytest.raises(DomainError, match="at least one working day"):
-        catalog.update_calendar(session, city.sam, cal, name="Sign shop", work_start=dt.time(7), work_end=dt.time(15), workdays=set())
+        standards.update_calendar(session, city.sam, cal, name="Sign shop", work_start=dt.time(7), work_end=dt.time(15), workdays=set())
     with pytest.raises(DomainError, match="keeps its name"):
-        catalog.update_calendar(session, city.sam, default, name="Mine now", work_start=dt.time(7), work_end=dt.time(15), workdays={1})
+        standards.update_calendar(session, city.sam, default, name="Mine now", work_start=dt.time(7), work_end=dt.time(15), workdays={1})
     with pytest.raises(Forbidden):
-        catalog.create_calendar(session, city.alice, name="x", work_start=dt.time(7), work_end=dt.time(15), workdays={1})
-    h = catalog.add_holiday(session, city.sam, cal, day=dt.date(2025, 3, 17), name="Evacuation Day")
+        standards.create_calendar(session, city.alice, name="x", work_start=dt.time(7), work_end=dt.time(15), workdays={1})
+    h = standards.add_holiday(session, city.sam, cal, day=dt.date(2025, 3, 17), name="Evacuation Day")
     with pytest.raises(DomainError, match="already a holiday"):
-        catalog.add_holiday(session, city.sam, cal, day=dt.date(2025, 3, 17), name="Again")
+        standards.add_holiday(session, city.sam, cal, day=dt.date(2025, 3, 17), name="Again")
     with pytest.raises(DomainError, match="Say what the holiday is"):
-        catalog.add_holiday(session, city.sam, cal, day=dt.date(2025, 3, 18), name=" ")
-    catalog.remove_holiday(session, city.sam, cal, h.id)
+        standards.add_holiday(session, city.sam, cal, day=dt.date(2025, 3, 18), name=" ")
+    standards.remove_holiday(session, city.sam, cal, h.id)
     assert cal.holidays == []
     with pytest.raises(DomainError, match="not in this calendar"):
-        catalog.remove_holiday(session, city.sam, cal, h.id)
+        standards.remove_holiday(session, city.sam, cal, h.id)
     added = services.add_public_holidays(session, cal, [2030])
     assert len(added) == 12 and services.add_public_holidays(session, cal, [2030]) == []
     assert [c.name for c in services.calendars(session)] == [services.DEFAULT_CALENDAR_NAME, "Sign shop"]
