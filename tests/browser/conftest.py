@@ -2,7 +2,8 @@
 tests/browser_fixtures.py, shared with tests/security.
 
 Two sweeps load every page of the app in Chromium and look only at what the browser does with it:
-`tests/browser/test_layout.py` measures CSS layout (sizes, overflow, where messages appear) and
+`tests/browser/test_layout.py` measures CSS layout (sizes, overflow, where messages appear; `test_phone_layout.py` the
+phone menu, My work's tabs and the intake's map, likewise) and
 `tests/browser/test_no_foreign_hosts.py` lists the hosts the pages reach. No database changes either answer: they run
 in the SQLite pass of `scripts/test` only, and are deselected (not skipped) on PostgreSQL, where every other browser
 test still runs. That keeps `.ci/run` inside its time budget.
@@ -14,7 +15,7 @@ import os
 
 import pytest
 
-ONLY_ONCE = ("tests/browser/test_layout.py", "tests/browser/test_no_foreign_hosts.py")
+ONLY_ONCE = ("tests/browser/test_layout.py", "tests/browser/test_phone_layout.py", "tests/browser/test_no_foreign_hosts.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,0 +1,59 @@
+/* My work's "List | Map" tabs ([data-view-tabs]). The template gives the media query under which the two views
+   are tabs (data-tabs-media, the same as app.css's); otherwise they stand side by side and the tabs are not shown.
+   The chosen view is the box's data-view ("list" first), which app.css reads. The map is never display: none: the
+   hidden map keeps its size (visibility: hidden), so the markers' fitBounds on load measures the real map; it is
+   still told to measure itself again (Leaflet's invalidateSize) whenever its tab is shown or the layout changes. */
+import { $, $all, on, ready } from "fieldops/dom";
+
+// Leaflet maps by their container, from the one bridge folium's inline script has to the modules (map-markers.js).
+const maps = new WeakMap();
+document.addEventListener("fieldops:cluster", function (evt) { maps.set(evt.detail.map.getContainer(), evt.detail.map); });
+
+function leafletMap(box) {
+  const el = $(".folium-map", box);
+  if (!el) return null;
+  // A map without markers sends no event; folium names the map's global variable after its container's id.
+  const map = maps.get(el) || window[el.id];
+  return map && typeof map.invalidateSize === "function" ? map : null;
+}
+
+function setUp(box) {
+  const media = window.matchMedia(box.dataset.tabsMedia || "(orientation: portrait)");
+  const tabs = $all("[data-view-tab]", box);
+  const panelOf = function (tab) { return $("[data-view-panel='" + tab.dataset.viewTab + "']", box); };
+  const resize = function () { const map = leafletMap(box); if (map) map.invalidateSize(); };
+
+  function select(name, focus) {
+    box.dataset.view = name;
+    tabs.forEach(function (tab) {
+      const selected = tab.dataset.viewTab === name;
+      tab.setAttribute("aria-selected", selected ? "true" : "false");
+      tab.tabIndex = selected ? 0 : -1;
+      if (selected && focus) tab.focus();
+    });
+    if (name === "map") resize();
+  }
+  // Tab panels only while they are tabs: side by side they are two plain regions.
+  function layout() {
+    tabs.forEach(function (tab) {
+      const panel = panelOf(tab);
+      if (!panel) return;
+      if (media.matches) { panel.setAttribute("role", "tabpanel"); panel.setAttribute("aria-labelledby", tab.id); }
+      else { panel.removeAttribute("role"); panel.removeAttribute("aria-labelledby"); }
+    });
+    resize();
+  }
+  on(box, "click", "[data-view-tab]", function (evt, tab) { select(tab.dataset.viewTab, false); });
+  // The ARIA tabs pattern: arrows, Home and End move between the tabs (and show the one they reach).
+  on(box, "keydown", "[data-view-tab]", function (evt, tab) {
+    const i = tabs.indexOf(tab);
+    const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[evt.key];
+    if (next === undefined) return;
+    evt.preventDefault();
+    select(tabs[(next + tabs.length) % tabs.length].dataset.viewTab, true);
+  });
+  media.addEventListener("change", layout);
+  layout();
+}
+
+ready(function () { $all("[data-view-tabs]").forEach(setUp); });
