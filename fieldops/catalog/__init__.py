@@ -6,8 +6,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Template filters: st|type_name, st|type_group, st|type_search, attr|question, attr|question_hint, key|choice(attr)."""
+    """The `catalog-translations` command and template filters: st|type_name, st|type_group, st|type_search, attr|question, attr|question_hint, key|choice(attr)."""
     from fieldops.catalog import texts
+    from fieldops.catalog.cli import catalog_translations
+
+    app.cli.add_command(catalog_translations)
 
     app.jinja_env.filters["type_name"] = lambda st: texts.type_name(st) if st is not None else ""
     app.jinja_env.filters["type_group"] = lambda st: texts.type_group(st) if st is not None else ""

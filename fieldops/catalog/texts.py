@@ -141,3 +141,49 @@ def check_translations(translations: object, fields: tuple[str, ...], *, with_va
         if out:
             clean[lang] = out
     return clean
+
+
+def import_translations(session: Session, data: object) -> list[str]:
+    """Set types' and questions' own translations from {code: {lang: {...}, "attributes": {CODE: {lang: {...}}}}}.
+
+    Each type named is given exactly the translations in `data` (a language left out is removed), so the file is
+    the whole truth for those types; types not named are left alone. Returns one line per type changed; raises
+    ValueError naming the first problem, before anything changes.
+    """
+    if not isinstance(data, Mapping):
+        raise ValueError("the file must be an object: {service code: {language: {field: text}, \"attributes\": {...}}}")
+    planned: list[tuple[ServiceType, dict[str, dict[str, Any]], dict[ServiceAttribute, dict[str, dict[str, Any]]]]] = []
+    for code, entry in data.items():
+        st = session.scalar(sa.select(ServiceType).where(ServiceType.code == code))
+        if st is None:
+            raise ValueError(f"there is no service type {code!r}")
+        if not isinstance(entry, Mapping):
+            raise ValueError(f"{code}: must be an object")
+        questions = entry.get("attributes", {})
+        if not isinstance(questions, Mapping):
+            raise ValueError(f"{code}: 'attributes' must map question codes to translations")
+        try:
+            own = check_translations({k: v for k, v in entry.items() if k != "attributes"}, TYPE_FIELDS)
+            by_code = {a.code: a for a in st.attributes}
+            attrs: dict[ServiceAttribute, dict[str, dict[str, Any]]] = {}
+            for attr_code, translations in questions.items():
+                if attr_code not in by_code:
+                    raise ValueError(f"no question {attr_code!r}")
+                attr = by_code[attr_code]
+                attrs[attr] = check_translations(translations, ATTRIBUTE_FIELDS, with_values=True)
+                keys = {str(v.get("key")) for v in attr.values}
+                for lang, fields in attrs[attr].items():
+                    unknown = sorted(set(fields.get("values", {})) - keys)
+                    if unknown:
+                        raise ValueError(f"{attr_code}: {unknown[0]!r} is not one of its choices ({', '.join(sorted(keys))})")
+        except ValueError as exc:
+            raise ValueError(f"{code}: {exc}") from None
+        planned.append((st, own, attrs))
+    done: list[str] = []
+    for st, own, attrs in planned:
+        st.translations = own
+        for attr, translations in attrs.items():
+            attr.translations = translations
+        done.append(f"{st.code}: {', '.join(sorted(own)) or 'no'} type translations, {len(attrs)} question(s)")
+    session.flush()
+    return done

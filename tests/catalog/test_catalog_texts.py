@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -139,3 +140,33 @@ def test_check_translations_keeps_known_languages_and_fields() -> None:
     ):
         with pytest.raises(ValueError, match=why):
             texts.check_translations(bad, texts.TYPE_FIELDS)
+
+
+def test_a_city_translates_its_own_types_from_a_file(app: Flask, session, city, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from fieldops.catalog.cli import catalog_translations
+
+    city.pothole.attributes.append(ServiceAttribute(order=1, **DEMO_ATTRIBUTES["pothole"][0]))  # type: ignore[arg-type]
+    session.commit()
+    good = tmp_path / "translations.json"
+    good.write_text(json.dumps({"pothole": {"es": {"name": "Hoyo", "keywords": "hoyo, hueco"}, "ht": {"name": "Twou"},
+                                            "attributes": {"WHERE": {"es": {"description": "¿Dónde?", "values": {"street": "Calle"}}}}}}))
+    runner = app.test_cli_runner()
+    result = runner.invoke(catalog_translations, [str(good)])
+    assert result.exit_code == 0, result.output
+    assert "pothole: es, ht type translations, 1 question(s)" in result.output
+    session.expire_all()
+    with _page(app, "es"):
+        assert texts.type_name(city.pothole) == "Hoyo"
+        assert texts.choice_name(city.pothole.attributes[0], "street") == "Calle"
+        assert texts.choice_name(city.pothole.attributes[0], "crosswalk") == "En un paso de peatones"  # from the .po files
+    for bad, why in (
+        ({"nope": {}}, "no service type 'nope'"),
+        ({"pothole": {"fr": {"name": "Nid"}}}, "unknown language"),
+        ({"pothole": {"attributes": {"WHERE": {"es": {"values": {"moon": "Luna"}}}}}}, "'moon' is not one of its choices"),
+        ({"pothole": {"attributes": {"SIZE": {}}}}, "no question 'SIZE'"),
+    ):
+        good.write_text(json.dumps(bad))
+        result = runner.invoke(catalog_translations, [str(good)])
+        assert result.exit_code != 0 and why in result.output, (bad, result.output)
+    session.expire_all()
+    assert city.pothole.translations["es"]["name"] == "Hoyo"  # a refused file changes nothing
