@@ -79,10 +79,11 @@ def create_app(settings: Settings | None = None, *, extra_features: tuple[str, .
     login_manager.login_message = "Please sign in to continue."
     login_manager.session_protection = "basic"
     install_append_only_guard()
-    from fieldops import activity, i18n
+    from fieldops import activity, catalog, i18n
 
     i18n.init_app(app)
     activity.init_app(app)  # the history_line filter
+    catalog.init_app(app)  # the catalogue's texts in the reader's language
 
     from fieldops.accounts import sessions as user_sessions
 

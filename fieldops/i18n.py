@@ -101,6 +101,7 @@ JS_MESSAGES = {
     "tracking_offline": _l("Saved on this tablet; it will be sent when there is signal. The number is already valid."),
     "tracking_joined": _l("Added to the existing request: give the resident this number."),
     "choose_type": _l("Choose what the request is about."),
+    "no_type_match": _l("No type matches “%(text)s”"),
     "give_location": _l("Give a location: use GPS, tap the map, or type an address."),
     "no_location": _l("No location yet."),
     "finding_location": _l("Finding your location…"),

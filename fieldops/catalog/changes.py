@@ -1,7 +1,7 @@
 """Record when the published service catalogue changes, for Open311's discovery `changeset`.
 
 Published means what services.json and services/{code}.json show: a service type's code, name, description,
-keywords, group, whether it is offered (active, private) and its department; every field of its attributes;
+keywords, group, their translations, whether it is offered (active, private) and its department; every field of its attributes;
 a department's code and name. Adding, changing or removing any of them moves `catalog_change.changed_at` to
 now, in the same transaction (a rolled-back edit moves nothing). Service standards (SLA), follow-up and
 duplicate settings are internal: changing them leaves the changeset alone.
@@ -21,8 +21,8 @@ from fieldops.db import utcnow
 
 ROW_ID = 1
 PUBLISHED: dict[type, tuple[str, ...]] = {
-    ServiceType: ("code", "name", "description", "keywords", "group", "active", "private", "department_id", "department", "attributes"),
-    ServiceAttribute: ("service_type_id", "service_type", "code", "datatype", "variable", "required", "order", "description", "datatype_description", "values"),
+    ServiceType: ("code", "name", "description", "keywords", "group", "active", "private", "department_id", "department", "attributes", "translations"),
+    ServiceAttribute: ("service_type_id", "service_type", "code", "datatype", "variable", "required", "order", "description", "datatype_description", "values", "translations"),
     Department: ("code", "name"),
 }
 

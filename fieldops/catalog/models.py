@@ -116,6 +116,9 @@ class ServiceType(Base):
     # Requests of a private type (e.g. a rodent complaint inside a home) point at someone's home: they are left
     # out of Open311 GET and the exports, and the status page shows only their group, open/closed and dates.
     private: Mapped[bool] = mapped_column(default=False)
+    # The city's own translations of this type's texts, {lang: {"name", "group", "keywords", "description"}}:
+    # looked up first by fieldops/catalog/texts.py, then the .po catalogues, then the English above.
+    translations: Mapped[dict[str, dict[str, str]]] = mapped_column(sa.JSON, default=dict, server_default="{}")
 
     department: Mapped[Department] = relationship(back_populates="service_types")
     sla_calendar: Mapped[BusinessCalendar | None] = relationship()
@@ -149,6 +152,8 @@ class ServiceAttribute(Base):
     datatype_description: Mapped[str] = mapped_column(sa.String(255), default="")
     # For the list types: [{"key": "...", "name": "..."}, ...] in display order.
     values: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # {lang: {"description": ..., "datatype_description": ..., "values": {key: name}}}; see fieldops/catalog/texts.py.
+    translations: Mapped[dict[str, dict[str, Any]]] = mapped_column(sa.JSON, default=dict, server_default="{}")
 
     service_type: Mapped[ServiceType] = relationship(back_populates="attributes")
 

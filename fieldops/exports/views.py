@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, request, stream_with_context
 
 from fieldops import get_settings
+from fieldops.catalog import texts
 from fieldops.accounts.models import Role
 from fieldops.exports import services
 from fieldops.extensions import db
@@ -124,7 +125,7 @@ def index() -> Response:
         None,
         title="Exports",
         departments=db.session.execute(sa.select(Department.id, Department.name).order_by(Department.name)).all(),
-        types=db.session.execute(sa.select(ServiceType.id, ServiceType.name).order_by(ServiceType.name)).all(),
+        types=texts.type_choices(db.session()),
         districts=db.session.execute(sa.select(District.id, District.name).order_by(District.kind, District.code)).all(),
         work_order_statuses=list(services.WORK_ORDER_STATUS_FILTERS),
         args=request.args,

@@ -183,6 +183,13 @@ _API_KEY_QUERY = {
     "description": "Optional on reads; a key sent is checked (403) and counted against its rate limit (429).",
 }
 _EXTENSIONS = {"name": "extensions", "in": "query", "required": False, "schema": {"type": "string", "enum": ["true", "false"]}, "description": "true adds attributes, extended_attributes and notes (Chicago's extensions)"}
+_LOCALE = {
+    "name": "locale",
+    "in": "query",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "Extension: es, pt or ht (or a tag such as es-US) gives names, keywords, groups and questions in that language; English otherwise",
+}
 _READ_ERRORS = {
     "400": _error("An argument is missing or invalid"),
     "403": _error("The api_key sent is not valid or is revoked"),
@@ -288,12 +295,12 @@ def openapi_document(server_url: str, service_codes: list[str] | None = None, ju
         },
         "paths": {
             "/discovery.{format}": {"get": get_("Discovery document", "Discovery", [], "Where this endpoint is and what it speaks")},
-            "/services.{format}": {"get": get_("List services", "Services", [], "Every active service")},
+            "/services.{format}": {"get": get_("List services", "Services", [_LOCALE], "Every active service")},
             "/services/{service_code}.{format}": {
                 "get": get_(
                     "Service definition",
                     "ServiceDefinition",
-                    [{"name": "service_code", "in": "path", "required": True, "schema": code_schema}],
+                    [{"name": "service_code", "in": "path", "required": True, "schema": code_schema}, _LOCALE],
                     "The service's attributes (questions) in order",
                 )
             },

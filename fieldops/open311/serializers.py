@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from fieldops.catalog import texts
 from fieldops.catalog.models import AttributeType, ServiceType
 from fieldops.open311.services import Note, PublicPhoto, PublicRequest, PublicService
 
@@ -57,8 +58,8 @@ def service(s: PublicService) -> dict[str, Any]:
     }
 
 
-def service_definition(st: ServiceType) -> dict[str, Any]:
-    """services/{code}.json: the service's questions in display order."""
+def service_definition(st: ServiceType, lang: str = "en") -> dict[str, Any]:
+    """services/{code}.json: the service's questions in display order, their texts in `lang`."""
     attributes = []
     for attr in sorted(st.attributes, key=lambda a: (a.order, a.id)):
         item: dict[str, Any] = {
@@ -66,12 +67,12 @@ def service_definition(st: ServiceType) -> dict[str, Any]:
             "code": attr.code,
             "datatype": attr.datatype.value,
             "required": attr.required,
-            "datatype_description": attr.datatype_description or None,
+            "datatype_description": texts.attribute_text(attr, "datatype_description", lang) or None,
             "order": attr.order,
-            "description": attr.description,
+            "description": texts.attribute_text(attr, "description", lang),
         }
         if attr.datatype in (AttributeType.SINGLEVALUELIST, AttributeType.MULTIVALUELIST):
-            item["values"] = [{"key": str(v["key"]), "name": str(v.get("name", v["key"]))} for v in attr.values]
+            item["values"] = [{"key": str(v["key"]), "name": texts.choice_name(attr, v["key"], lang)} for v in attr.values]
         attributes.append(item)
     return {"service_code": st.code, "attributes": attributes}
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from fieldops.activity import verbs
 from fieldops.activity.models import Activity
+from fieldops.catalog import texts
 from fieldops.catalog.attributes import validate_answers
 from fieldops.catalog.models import Department, ServiceAttribute, ServiceType, SlaUnit
 from fieldops.db import UTCDateTime, utcnow
@@ -138,8 +139,8 @@ class PublicService:
     group: str
 
 
-def list_services(session: Session) -> list[PublicService]:
-    """Active service types as Open311 services, by group then name."""
+def list_services(session: Session, lang: str = "en") -> list[PublicService]:
+    """Active service types as Open311 services, by group then name; texts in `lang` (fieldops/catalog/texts.py)."""
     has_attributes = sa.exists().where(ServiceAttribute.service_type_id == ServiceType.id)
     rows = session.execute(
         sa.select(ServiceType, has_attributes.label("has_attributes"))
@@ -147,7 +148,14 @@ def list_services(session: Session) -> list[PublicService]:
         .order_by(ServiceType.group, ServiceType.name, ServiceType.code)
     )
     return [
-        PublicService(st.code, st.name, st.description or "", bool(has_attrs), st.keywords or "", st.group or "")
+        PublicService(
+            st.code,
+            texts.type_text(st, "name", lang),
+            texts.type_text(st, "description", lang),
+            bool(has_attrs),
+            texts.type_text(st, "keywords", lang),
+            texts.type_text(st, "group", lang),
+        )
         for st, has_attrs in rows
     ]
 

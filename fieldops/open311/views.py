@@ -24,6 +24,7 @@ from fieldops import get_settings
 from fieldops.catalog import changes as catalog_changes
 from fieldops.errors import Busy, DomainError, Forbidden, NotFound, TooLarge
 from fieldops.extensions import csrf, db
+from fieldops.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from fieldops.open311 import keys, serializers, services
 from fieldops.open311.admin import bp as admin_bp
 from fieldops.open311.openapi import openapi_document
@@ -219,11 +220,21 @@ def openapi() -> Response:
 # ---------------------------------------------------------------- services
 
 
+def _locale() -> str:
+    """The catalogue's language: `locale` (an extension: es, pt, ht, or a tag like es-US); English without it.
+
+    GeoReport v2 has no language parameter and its clients expect the catalogue as published, so neither the
+    browser's Accept-Language nor the language menu changes these answers; an unknown locale is English.
+    """
+    tag = request.args.get("locale", "").strip().replace("_", "-").split("-")[0].lower()
+    return tag if tag in LANGUAGES else DEFAULT_LANGUAGE
+
+
 @bp.route(f"/open311/v2/services.<{FORMATS}:fmt>")
 @open311_view
 def service_list(fmt: str) -> Response:
     _rate_limit_optional_key()
-    data = [serializers.service(s) for s in services.list_services(db.session())]
+    data = [serializers.service(s) for s in services.list_services(db.session(), _locale())]
     resp = _respond(fmt, data, root="services", item="service")
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
@@ -234,7 +245,7 @@ def service_list(fmt: str) -> Response:
 def service_definition(service_code: str, fmt: str) -> Response:
     _rate_limit_optional_key()
     st = services.get_service(db.session(), service_code)
-    resp = _respond(fmt, serializers.service_definition(st), root="service_definition")
+    resp = _respond(fmt, serializers.service_definition(st, _locale()), root="service_definition")
     resp.headers["Cache-Control"] = "public, max-age=300"
     return resp
 

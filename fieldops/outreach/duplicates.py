@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from fieldops.access import policies
 from fieldops.accounts.models import User
+from fieldops.catalog import texts
 from fieldops.catalog.models import ServiceType
 from fieldops.db import utcnow
 from fieldops.errors import NotFound
@@ -109,7 +110,7 @@ def candidate_json(c: Candidate) -> dict[str, Any]:
     shown: dict[str, Any] = {
         "tracking_number": r.tracking_number,
         "service_type": r.service_type.code,
-        "service_name": r.service_type.name,
+        "service_name": texts.type_name(r.service_type),
         "created_at": r.created_at.isoformat(),
         "distance_m": round(c.distance_m, 1),
         "latitude": r.latitude,

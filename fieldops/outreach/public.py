@@ -20,6 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from fieldops.activity import verbs
+from fieldops.catalog import texts
 from fieldops.activity.models import Activity
 from fieldops.outreach.duplicates import request_by_tracking
 from fieldops.servicerequests.models import RequestStatus, ServiceRequest
@@ -64,7 +65,7 @@ def public_status(session: Session, tracking_number: str) -> PublicStatus:
     if req.service_type.private:
         return PublicStatus(
             tracking_number=req.tracking_number,
-            service_name=req.service_type.group,
+            service_name=texts.type_group(req.service_type),
             department_name="",
             is_open=req.status == RequestStatus.OPEN,
             reported_at=req.created_at,
@@ -83,7 +84,7 @@ def public_status(session: Session, tracking_number: str) -> PublicStatus:
     note = req.closure_reason if req.status == RequestStatus.CLOSED and follow is None else ""
     return PublicStatus(
         tracking_number=req.tracking_number,
-        service_name=req.service_type.name,
+        service_name=texts.type_name(req.service_type),
         department_name=req.department.name if req.department is not None else req.service_type.department.name,
         is_open=req.status == RequestStatus.OPEN,
         reported_at=req.created_at,

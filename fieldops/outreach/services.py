@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from fieldops.access import policies
 from fieldops.accounts.models import User
+from fieldops.catalog import texts
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
 from fieldops.errors import DomainError, Forbidden, NotFound
@@ -191,7 +192,7 @@ def event_summary(session: Session, event: OutreachEvent, *, recent: int = 20) -
             .order_by(ServiceRequest.created_at.desc(), ServiceRequest.id.desc())
         )
     )
-    by_type = collections.Counter(r.service_type.name for r in reqs)
+    by_type = collections.Counter(texts.type_name(r.service_type) for r in reqs)
     languages = collections.Counter(r.resident_language or "en" for r in reqs)
     staff = [StaffLine(c.user.full_name, c.checked_in_at, c.checked_out_at) for c in event.checkins]
     return EventSummary(

@@ -16,6 +16,7 @@ from flask import Blueprint, Response, current_app, request, url_for
 from flask_babel import gettext as _
 
 from fieldops import get_settings
+from fieldops.catalog import texts
 from fieldops.accounts.models import Role
 from fieldops.catalog.models import Department, ServiceType
 from fieldops.db import utcnow
@@ -152,7 +153,7 @@ def _charts(report: ps.PerformanceReport) -> dict[str, Any]:
 def _choices() -> dict[str, Any]:
     return {
         "departments": db.session.execute(sa.select(Department.id, Department.name).order_by(Department.name)).all(),
-        "types": db.session.execute(sa.select(ServiceType.id, ServiceType.name).order_by(ServiceType.name)).all(),
+        "types": texts.type_choices(db.session()),
         "districts": db.session.execute(sa.select(District.id, District.name).order_by(District.kind, District.code)).all(),
     }
 

@@ -45,6 +45,20 @@ SERVICE_TYPES = [
     ("tree", "Tree maintenance", "PARKS", "Tree Maintenance Requests", 240, False, True),
     ("sign", "Sign repair", "BTD", "Sign Repair", 120, False, True),
 ]
+# What staff type in the New request search besides the name (English; translated in the .po catalogues,
+# marked in fieldops/catalog/seed_texts.py).
+KEYWORDS = {
+    "pothole": "pothole, hole, road, street, asphalt",
+    "streetlight": "street light, lamp, light out, dark, pole",
+    "sidewalk": "sidewalk, broken slab, trip hazard, curb",
+    "litter-basket": "litter basket, trash can, garbage, bin",
+    "dead-animal": "dead animal, carcass, roadkill",
+    "graffiti": "graffiti, tag, vandalism, spray paint",
+    "bulk-item": "bulk item, furniture, mattress, couch, appliance",
+    "rodent": "rats, rat, mice, mouse, rodent",
+    "tree": "tree, branch, limb, pruning",
+    "sign": "sign, stop sign, street sign, post",
+}
 SOURCES = {
     "Citizens Connect App": Channel.APP,
     "Constituent Call": Channel.PHONE,
@@ -99,7 +113,7 @@ def seed_city(session: Session, *, rng: random.Random, now: dt.datetime) -> list
             sla_hours=sla,
             requires_before_photo=before,
             requires_after_photo=after,
-            keywords=boston.lower(),
+            keywords=KEYWORDS[code],
         )
         types[code] = st
         by_boston_type[boston] = st

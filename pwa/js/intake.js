@@ -43,8 +43,11 @@ function showQuestions() {
 
 
 
+// The options' data-search holds each type's name, keywords and group in English and every UI language
+// (fieldops/catalog/texts.py search_text), so "rats" and "bache" find their type on any page.
 function setUpSearch() {
   var search = $("[data-type-search]", form);
+  var status = $("[data-type-search-status]", form);
   var select = form.elements.service_type;
   if (!search) return;
   search.hidden = false;
@@ -60,10 +63,16 @@ function setUpSearch() {
       if (ok) matches.push(opt);
     });
     $all("optgroup", select).forEach(function (g) { g.hidden = !$all("option", g).some(function (o) { return !o.hidden; }); });
+    var chosen = select.selectedOptions[0];
     if (matches.length === 1 && select.value !== matches[0].value) {
       select.value = matches[0].value;
       select.dispatchEvent(new Event("change", { bubbles: true }));
+    } else if (chosen && chosen.value && chosen.hidden) {
+      // A choice the search now hides must not be saved unseen: back to "Choose…".
+      select.value = "";
+      select.dispatchEvent(new Event("change", { bubbles: true }));
     }
+    if (status) status.textContent = words.length && !matches.length ? t("no_type_match", "No type matches “%(text)s”", { text: search.value.trim() }) : "";
   });
 }
 

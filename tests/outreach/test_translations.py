@@ -19,6 +19,8 @@ from babel.support import Translations
 from flask import Flask, g
 
 from factories import UNION_SQUARE, make_job
+from fieldops.catalog.models import ServiceAttribute
+from fieldops.open311.demo import DEMO_ATTRIBUTES
 from fieldops.i18n import LANGUAGES, TRANSLATIONS_DIR, compile_catalogues
 from helpers import login
 from factories import make_event
@@ -74,8 +76,15 @@ def _texts(html: str) -> set[str]:
 
 @pytest.fixture
 def pages(session, city):  # type: ignore[no-untyped-def]
-    """The pages under test (path, signed-in user or None) and the data that may appear untranslated on them."""
+    """The pages under test (path, signed-in user or None) and the data that may appear untranslated on them.
+
+    /requests/new shows the pothole's questions and choices, and its type search; the receipt and status page the
+    type's name."""
     event = make_event(session, city)
+    # The demo's pothole questions (a choice list, a number with a hint, a notice), so the New request page shows a
+    # type's questions and choices: catalogue data, translated through the .po files (fieldops/catalog/texts.py).
+    for order, question in enumerate(DEMO_ATTRIBUTES["pothole"], start=1):
+        city.pothole.attributes.append(ServiceAttribute(order=order, **question))
     wo = make_job(session, city, at=UNION_SQUARE)
     session.commit()
     tracking = wo.request.tracking_number
