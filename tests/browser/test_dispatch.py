@@ -40,8 +40,8 @@ def test_supervisor_assigns_from_triage_and_the_crew_sees_it_on_the_map(server, 
     row.locator("select[name=priority]").select_option("2")
     row.locator("textarea[name=instructions]").fill("Cones are in the truck")
     row.get_by_role("button", name="Create work order").click()
-    page.wait_for_selector("#triage-results .flash.success")
-    assert "assigned to Bob Crew" in page.inner_text("#triage-results .flash.success")
+    page.wait_for_selector("#flash .flash.success")  # the sticky message area, in view
+    assert "assigned to Bob Crew" in page.inner_text("#flash .flash.success")
     assert page.locator(".triage-item").count() == 0
     assert page.inner_text("#nav-triage") == "Triage (1)"  # the street light still waits
     assert "type=" in page.url  # still filtered
