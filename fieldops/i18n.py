@@ -99,6 +99,8 @@ JS_MESSAGES = {
     "saved_offline": _l("Saved on this tablet. It will be sent when there is signal."),
     "tracking_sending": _l("Sending to the city now."),
     "tracking_offline": _l("Saved on this tablet; it will be sent when there is signal. The number is already valid."),
+    "tracking_sent": _l("Sent to the city."),
+    "tracking_refused": _l("Not sent: the city refused it. Tap the sync indicator in the top bar to see why."),
     "tracking_joined": _l("Added to the existing request: give the resident this number."),
     "choose_type": _l("Choose what the request is about."),
     "no_type_match": _l("No type matches “%(text)s”"),

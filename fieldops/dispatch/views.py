@@ -26,6 +26,7 @@ from fieldops.servicerequests.models import ServiceRequest
 from fieldops.sla.services import describe_target, sla_state
 from fieldops.web.redirects import safe_next
 from fieldops.web.access import roles_required
+from fieldops.web.errors import wants_json
 from fieldops.web.htmx import is_htmx, render
 from fieldops.workorders import services as workorders
 from fieldops.workorders.models import Priority, WorkOrder
@@ -300,17 +301,38 @@ def transfer(request_id: int) -> Response:
     )
 
 
+def _keep_only_members(wo: WorkOrder, crew: Crew | None, assignee: User | None) -> User | None:
+    """The person a reassign form names, or nobody when the supervisor changed only the crew: the form still
+    names the old holder, who is not in the new crew (pwa/js/dispatch.js clears them too, with JavaScript)."""
+    if assignee is None or assignee.id != wo.assignee_id:
+        return assignee
+    crew_changed = (crew.id if crew is not None else None) != wo.crew_id
+    if crew_changed and (crew is None or assignee.crew_id != crew.id):
+        return None
+    return assignee
+
+
 @bp.route("/work-orders/<int:work_order_id>/reassign", methods=["POST"])
 @roles_required(Role.SUPERVISOR)
 def reassign(work_order_id: int) -> Response:
     wo = db.session.get(WorkOrder, work_order_id)
     if wo is None:
         raise NotFound(_("There is no work order %(id)s.", id=work_order_id))
-    form = forms.reassign_form(request.form)
-    if form.version is not None and form.version != wo.version:
-        raise Conflict(_("Work order #%(id)s changed since you opened the page; reload it and try again.", id=wo.id))
-    workorders.reassign(db.session(), current_user, wo, *_assigned(form.assignment))
+    back = _local_next(url_for("dispatch.request_detail", request_id=wo.request_id))
+    try:
+        form = forms.reassign_form(request.form)
+        if form.version is not None and form.version != wo.version:
+            raise Conflict(_("Work order #%(id)s changed since you opened the page; reload it and try again.", id=wo.id))
+        crew, assignee = _assigned(form.assignment)
+        workorders.reassign(db.session(), current_user, wo, crew, _keep_only_members(wo, crew, assignee))
+    except DomainError as exc:
+        db.session.rollback()
+        if is_htmx() or wants_json():
+            # htmx shows it in the page's message area (#flash), the form left as the supervisor set it.
+            raise
+        # A form without JavaScript: back to the page it came from, with the reason in its message area.
+        flash(exc.message, "error")
+        return redirect(back, 303)
     who = wo.assignee.full_name if wo.assignee else (wo.crew.name if wo.crew else _("nobody"))
     message = _("Work order #%(id)s reassigned to %(who)s.", id=wo.id, who=who)
-    flash(message, "success")
-    return redirect(_local_next(url_for("dispatch.request_detail", request_id=wo.request_id)))
+    return _htmx_redirect(back, message)

@@ -106,6 +106,17 @@ def map_event_script(event: str, map_name: str, data: Markup) -> Markup:
     return Markup(_MAP_EVENT_JS.format(event=json.dumps(event), map=map_name, data=data))
 
 
+def point_columns(points: Sequence[Point]) -> dict[str, list[Any]]:
+    """The points as the column arrays pwa/js/map-markers.js builds markers from (one list per field)."""
+    return {
+        "lat": [round(p.lat, 6) for p in points],
+        "lon": [round(p.lon, 6) for p in points],
+        "url": [p.url for p in points],
+        "label": [p.label for p in points],
+        "cls": [p.css_class for p in points],
+    }
+
+
 class PointCluster(DataScript):
     """Clustered markers from compact column arrays: one JSON blob, not one Python object per marker.
 
@@ -124,13 +135,7 @@ class PointCluster(DataScript):
     def __init__(self, points: Sequence[Point], *, fit: bool = True) -> None:
         super().__init__()  # type: ignore[no-untyped-call]  # branca's MacroElement.__init__ is unannotated
         self._name = "PointCluster"
-        columns = {
-            "lat": [round(p.lat, 6) for p in points],
-            "lon": [round(p.lon, 6) for p in points],
-            "url": [p.url for p in points],
-            "label": [p.label for p in points],
-            "cls": [p.css_class for p in points],
-        }
+        columns = point_columns(points)
         self.fit = fit and len(points) > 0
         self.payload = script_json({"cols": columns, "fit": self.fit})
         self.default_js = [("markerclusterjs", "")]

@@ -23,13 +23,14 @@ MESSAGES = {
 }
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
+    """True for an API client: its errors are JSON, never a page."""
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 
 
 def error_response(message: str, status: int, code: str | None = None, **extra: str) -> Response:
     """JSON for API clients, a small fragment for htmx, a full page otherwise."""
-    if _wants_json():
+    if wants_json():
         if code:
             extra["code"] = code
         return make_response(jsonify(error=message, status=status, **extra), status)

@@ -17,7 +17,7 @@ from fieldops.activity import services as activity
 from fieldops.districts.services import districts_geojson
 from fieldops.errors import DomainError
 from fieldops.extensions import db
-from fieldops.maps.builder import Point, build_map, render_map
+from fieldops.maps.builder import Point, build_map, point_columns, render_map
 from fieldops.photos import services as photos
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.uploads import form_photos
@@ -68,8 +68,10 @@ def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
 def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], title: str, endpoint: str) -> Response:
     key, statuses = _status_filter()
     orders = orders_for(statuses)
-    # The map shows what the list shows (on the full page; an htmx filter change swaps only the list).
+    # The map shows what the list shows: built with the full page; an htmx filter change swaps only the list,
+    # which then carries the pins for pwa/js/map-markers.js to put on the map already there.
     map_parts = None if is_htmx() else _map_for(orders)
+    map_points = point_columns(_points(orders)) if is_htmx() else None
     return render(
         "workorders/my_work.html",
         "results",
@@ -77,6 +79,7 @@ def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], t
         status_key=key,
         status_filters=STATUS_FILTERS,
         map=map_parts,
+        map_points=map_points,
         title=title,
         list_url=url_for(endpoint),
     )

@@ -26,6 +26,9 @@ function metres(lat0, lon0, lat, lon) {
 }
 
 var form, checkTimer = null, lastResident = null, descriptionTouched = false;
+// Each duplicate check takes a number; an answer for an older one is dropped. Saving the form starts a new
+// round, so a check still waiting on a slow network when Save was tapped never shows its (stale) answer.
+var checkRound = 0;
 
 // ------------------------------------------------------------------ service types and their questions
 function typeCode() { return form.elements.service_type.value; }
@@ -93,6 +96,7 @@ function showEvent() {
 
 // ------------------------------------------------------------------ duplicate check
 function scheduleCheck() {
+  checkRound++;
   clearTimeout(checkTimer);
   checkTimer = setTimeout(checkDuplicates, 250);
 }
@@ -125,7 +129,7 @@ async function offlineCandidates(code, lat, lon) {
   return out;
 }
 
-async function tabletCandidates(code, lat, lon) {
+async function tabletCandidates(code, lat, lon, before) {
   // Reports logged on this tablet and not sent yet: two residents at one event often report the same thing.
   var outbox = await outboxLoaded;
   if (!outbox) return [];
@@ -133,7 +137,8 @@ async function tabletCandidates(code, lat, lon) {
   var radius = Number(option && option.dataset.radius || 50);
   var items = await outbox.items();
   return items.filter(function (it) {
-    return it.kind === "request" && it.status === "pending" && it.fields.service_type === code && !it.fields.duplicate_of && it.fields.latitude != null;
+    // Only reports saved before this check began: never the one being saved now (it is not its own duplicate).
+    return it.kind === "request" && it.status === "pending" && it.createdAt < before && it.fields.service_type === code && !it.fields.duplicate_of && it.fields.latitude != null;
   }).map(function (it) {
     return { tracking_number: it.fields.tracking_number, address: it.fields.address, created_at: it.capturedAt, distance_m: metres(lat, lon, it.fields.latitude, it.fields.longitude), pending: true };
   }).filter(function (c) { return c.distance_m <= radius; });
@@ -144,6 +149,7 @@ async function checkDuplicates() {
   var code = typeCode(), lat = parseFloat(form.elements.latitude.value), lon = parseFloat(form.elements.longitude.value);
   if (!box) return;
   if (!code || isNaN(lat) || isNaN(lon)) { box.hidden = true; box.dataset.checked = ""; return; }
+  var round = checkRound, startedAt = Date.now();
   var found = [], offline = false;
   try {
     found = await serverCandidates(code, lat, lon);
@@ -151,9 +157,12 @@ async function checkDuplicates() {
     offline = true;
     try { found = await offlineCandidates(code, lat, lon); } catch (e2) { found = []; }
   }
+  if (round !== checkRound) return; // saved, or type or place changed, meanwhile
   var seen = {};
   found.forEach(function (c) { seen[c.tracking_number] = true; });
-  (await tabletCandidates(code, lat, lon)).forEach(function (c) { if (!seen[c.tracking_number]) found.push(c); });
+  var tablet = await tabletCandidates(code, lat, lon, startedAt);
+  if (round !== checkRound) return;
+  tablet.forEach(function (c) { if (!seen[c.tracking_number]) found.push(c); });
   found.sort(function (a, b) { return a.distance_m - b.distance_m; });
   render(box, found.slice(0, 5), offline);
 }
@@ -271,6 +280,8 @@ function init() {
   document.addEventListener("intake:tracking", showQr);
   document.addEventListener("outbox:added", function (evt) {
     if (evt.detail.spec.kind !== "request") return;
+    checkRound++; // a check still on its way answers for the report just saved: drop it
+    clearTimeout(checkTimer);
     var f = evt.detail.spec.fields;
     lastResident = { resident_name: f.resident_name, resident_phone: f.resident_phone, resident_email: f.resident_email, resident_language: f.resident_language, contact_consent: f.contact_consent };
     hidden("duplicate_of").value = "";

@@ -40,7 +40,23 @@ export function cluster(map, cols, fit) {
   group.addTo(map);
   map.getContainer().dataset.markerCount = String(markers.length);
   map.getContainer()._fieldopsCluster = group;
+  map.getContainer()._fieldopsMap = map;
   return group;
 }
 
 document.addEventListener("fieldops:cluster", function (evt) { cluster(evt.detail.map, evt.detail.data.cols, evt.detail.data.fit); });
+
+// A list swapped in by htmx (My work's "Show" filter) carries its pins (data-map-points): the map beside it
+// drops the old ones and shows these, so the map keeps showing what the list shows.
+document.addEventListener("htmx:afterSwap", function (evt) {
+  var carrier = evt.detail.target.querySelector && evt.detail.target.querySelector("[data-map-points]");
+  if (!carrier) return;
+  var container = carrier.closest(".split");
+  container = container && container.querySelector(".folium-map");
+  var map = container && container._fieldopsMap;
+  if (!map) return;
+  var data = JSON.parse(carrier.dataset.mapPoints);
+  map.closePopup();
+  if (container._fieldopsCluster) map.removeLayer(container._fieldopsCluster);
+  cluster(map, data.cols, data.fit);
+});

@@ -102,8 +102,9 @@ document.addEventListener("submit", async function (evt) {
   if (problem) { flash(problem, "error"); return; }
   var buttons = $all("button[type=submit]", form);
   buttons.forEach(function (b) { b.disabled = true; });
+  var item;
   try {
-    await outbox.add(spec);
+    item = await outbox.add(spec);
   } catch (e) {
     // Storage full or blocked: say so, and keep the form as it is so nothing typed is lost.
     flash("This tablet could not save the change (" + (e && e.message ? e.message : e) + "). Nothing was lost from the form; free some space and try again.", "error");
@@ -121,7 +122,40 @@ document.addEventListener("submit", async function (evt) {
   }
   emit(document, "outbox:added", { spec: spec, form: form });
   flash(navigator.onLine ? t("saved_sending", "Saved on this tablet; sending now.") : t("saved_offline", "Saved on this tablet. It will be sent when there is signal."), "success");
+  follow(item.id, $("#flash .flash"), spec.kind === "request" ? $("[data-tracking-panel] [data-tracking-state]") : null);
 }, true);
+
+// The words "sending now" must not outlive the sending: the message and the receipt's status line follow the
+// item in the outbox (watch: Dexie liveQuery) until it is sent (it leaves the outbox) or refused.
+var stopFollowing = null;
+function follow(itemId, message, receipt) {
+  if (stopFollowing) stopFollowing();
+  var done = false;
+  var stop = outbox.watch(function (list, counts, state) {
+    if (!list || done) return;
+    var item = list.find(function (it) { return it.id === itemId; });
+    var text, receiptText;
+    if (!item) {
+      text = receiptText = t("tracking_sent", "Sent to the city.");
+      done = true;
+    } else if (item.status !== "pending") {
+      text = receiptText = t("tracking_refused", "Not sent: the city refused it. Tap the sync indicator in the top bar to see why.");
+    } else if (navigator.onLine && !state.paused) {
+      text = t("saved_sending", "Saved on this tablet; sending now.");
+      receiptText = t("tracking_sending", "Sending to the city now.");
+    } else {
+      text = t("saved_offline", "Saved on this tablet. It will be sent when there is signal.");
+      receiptText = t("tracking_offline", "Saved on this tablet; it will be sent when there is signal. The number is already valid.");
+    }
+    // Only while it is still this item's message (a later one replaces it) and this item's receipt.
+    if (message && message.isConnected && message.textContent !== text) message.textContent = text;
+    if (receipt && receipt.dataset.item === itemId && receipt.textContent !== receiptText) receipt.textContent = receiptText;
+    if (done) setTimeout(stopIt, 0);
+  });
+  function stopIt() { stop(); if (stopFollowing === stopIt) stopFollowing = null; }
+  stopFollowing = stopIt;
+  if (receipt) receipt.dataset.item = itemId;
+}
 
 function showTracking(number, opts) {
   var panel = $("[data-tracking-panel]");

@@ -71,3 +71,23 @@ def test_crew_closes_a_pothole_from_the_map_with_an_after_photo(page, live_serve
     assert stored[:2] == b"\xff\xd8" and b"GPS" not in stored
     verbs = list(session.execute(sa.text("SELECT verb FROM activity WHERE work_order_id = :w ORDER BY id"), {"w": job_id}).scalars())
     assert verbs == ["workorder:created", "status:en_route", "status:on_site", "photo:after", "status:completed"]
+
+
+def test_the_show_filter_changes_the_map_with_the_list(page, live_server, session, city) -> None:  # type: ignore[no-untyped-def]
+    open_jobs = [make_job(session, city, at=UNION_SQUARE, address="1 Union Sq"), make_job(session, city, at=DAVIS_SQUARE, address="Davis Sq")]
+    open_jobs[0].status = WorkOrderStatus.EN_ROUTE
+    session.commit()
+    en_route = open_jobs[0].id
+
+    sign_in(page, live_server, "alice")
+    pins = page.locator(".folium-map")
+    assert pins.get_attribute("data-marker-count") == "2"
+    page.select_option(".filters select[name=status]", "en_route")
+    page.wait_for_function("() => document.querySelectorAll('.wo-list li.wo').length === 1")
+    page.wait_for_function("() => document.querySelector('.folium-map').dataset.markerCount === '1'")
+    assert page.locator(f'.leaflet-marker-icon.fo-pin[title^="#{en_route} "]').count() == 1
+    page.select_option(".filters select[name=status]", "closed")
+    page.wait_for_function("() => document.querySelector('.folium-map').dataset.markerCount === '0'")
+    assert page.locator(".leaflet-marker-icon.fo-pin").count() == 0
+    page.select_option(".filters select[name=status]", "open")
+    page.wait_for_function("() => document.querySelector('.folium-map').dataset.markerCount === '2'")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from factories import make_untriaged, zone_crews
+from factories import make_job, make_untriaged, zone_crews
 from factories import DAVIS_SQUARE, UNION_SQUARE
 from fieldops.workorders.models import WorkOrder, WorkOrderStatus
 from helpers import open_marker_popup, sign_in
@@ -40,8 +40,8 @@ def test_supervisor_assigns_from_triage_and_the_crew_sees_it_on_the_map(server, 
     row.locator("select[name=priority]").select_option("2")
     row.locator("textarea[name=instructions]").fill("Cones are in the truck")
     row.get_by_role("button", name="Create work order").click()
-    page.wait_for_selector("#triage-results .flash.success")
-    assert "assigned to Bob Crew" in page.inner_text("#triage-results .flash.success")
+    page.wait_for_selector("#flash .flash.success")  # the sticky message area, in view
+    assert "assigned to Bob Crew" in page.inner_text("#flash .flash.success")
     assert page.locator(".triage-item").count() == 0
     assert page.inner_text("#nav-triage") == "Triage (1)"  # the street light still waits
     assert "type=" in page.url  # still filtered
@@ -70,3 +70,37 @@ def test_supervisor_assigns_from_triage_and_the_crew_sees_it_on_the_map(server, 
         assert errors == []
     finally:
         crew_ctx.close()
+
+
+def test_reassign_on_the_work_order_page_filters_by_crew_and_tells_a_refusal_in_place(server, page, session, city) -> None:  # type: ignore[no-untyped-def]
+    wo = make_job(session, city, assignee=city.alice)
+    session.commit()
+    wo_id = wo.id
+    sign_in(page, server.url, "sam")
+    page.goto(f"{server.url}/work-orders/{wo_id}")
+    panel = page.locator("#reassign")
+    crew, person = panel.locator("select[name=crew_id]"), panel.locator("select[name=assignee_id]")
+    page.wait_for_function(f"() => document.querySelector('#reassign optgroup[data-crew=\"{city.crew_b.id}\"]').disabled")
+    assert person.input_value() == str(city.alice.id)
+    # Another crew: its members only, and Alice (not in it) is no longer chosen.
+    crew.select_option(str(city.crew_b.id))
+    assert person.input_value() == ""
+    assert panel.locator(f'optgroup[data-crew="{city.crew_a.id}"]').evaluate("g => g.disabled && g.hidden")
+    assert not panel.locator(f'optgroup[data-crew="{city.crew_b.id}"]').evaluate("g => g.disabled")
+    # Someone else moved the job meanwhile: the refusal is told in the message area, the form stays as it was set.
+    session.get(WorkOrder, wo_id).version += 1
+    session.commit()
+    person.select_option(str(city.bob.id))
+    panel.get_by_role("button", name="Reassign").click()
+    page.wait_for_selector("#flash .flash.error")
+    assert "changed since you opened the page" in page.inner_text("#flash")
+    assert page.url.endswith(f"/work-orders/{wo_id}") and person.input_value() == str(city.bob.id)
+    # Reloaded, the reassignment goes through and the page says so.
+    page.reload()
+    panel.locator("select[name=crew_id]").select_option(str(city.crew_b.id))
+    panel.locator("select[name=assignee_id]").select_option(str(city.bob.id))
+    panel.get_by_role("button", name="Reassign").click()
+    page.wait_for_selector("#flash .flash.success")
+    assert "reassigned to Bob Crew" in page.inner_text("#flash")
+    session.expire_all()
+    assert session.get(WorkOrder, wo_id).assignee_id == city.bob.id

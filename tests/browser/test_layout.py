@@ -10,6 +10,7 @@ import pytest
 from factories import CITY_HALL, DAVIS_SQUARE, UNION_SQUARE, make_event, make_job, make_request, offset
 from helpers import sign_in
 
+from fieldops.catalog.models import AttributeType, ServiceAttribute
 from fieldops.db import utcnow
 from fieldops.visits.services import add_visit
 
@@ -170,4 +171,45 @@ def test_a_refused_complete_is_told_where_the_crew_member_is_looking(browser, li
     form.locator("textarea[name=resolution]").fill("Filled with cold patch")
     form.get_by_role("button", name="Complete", exact=True).click()
     _message_in_view(page, "after")
+    ctx.close()
+
+
+def _phone_or_tablet(browser, width: int, **kw):  # type: ignore[no-untyped-def]
+    ctx = browser.new_context(viewport={"width": width, "height": 844 if width < 700 else 768}, has_touch=True, locale="en-US", **kw)
+    ctx.set_default_timeout(15_000)
+    return ctx
+
+
+@pytest.mark.parametrize("width", (390, 1024))
+def test_a_refused_intake_save_is_told_where_the_outreach_worker_is_looking(browser, live_server, session, city, day, width) -> None:  # type: ignore[no-untyped-def]
+    session.add(ServiceAttribute(service_type=city.pothole, code="size", datatype=AttributeType.SINGLEVALUELIST, required=True,
+                                 description="How big is it?", values=[{"key": "small", "name": "Small"}, {"key": "large", "name": "Large"}]))
+    session.commit()
+    ctx = _phone_or_tablet(browser, width)
+    page = ctx.new_page()
+    sign_in(page, live_server, "olga")
+    page.goto(f"{live_server}/requests/new")
+    page.wait_for_load_state("networkidle")
+    page.select_option("select[name=service_type]", "pothole")
+    page.fill("input[name=address]", "12 Bow Street")
+    page.get_by_role("button", name="Save request").click()
+    _message_in_view(page, "How big is it?")
+    ctx.close()
+
+
+@pytest.mark.parametrize("width", (390, 1024))
+def test_a_work_order_created_in_triage_is_told_where_the_supervisor_is_looking(browser, live_server, session, city, day, width) -> None:  # type: ignore[no-untyped-def]
+    for i in range(6):
+        make_request(session, city, at=offset(DAVIS_SQUARE, north_m=60 * i))
+    session.commit()
+    ctx = _phone_or_tablet(browser, width)
+    page = ctx.new_page()
+    sign_in(page, live_server, "sam")
+    page.goto(f"{live_server}/triage")
+    page.wait_for_load_state("networkidle")
+    row = page.locator(".triage-item").last  # far down the queue
+    tracking = row.get_attribute("data-tracking")
+    row.locator("summary").click()
+    row.get_by_role("button", name="Create work order").click()
+    _message_in_view(page, f"created for {tracking}")
     ctx.close()

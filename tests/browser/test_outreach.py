@@ -180,3 +180,54 @@ def test_duplicate_check_works_offline_against_the_saved_open_requests(browser, 
     session.rollback()
     assert session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest).where(ServiceRequest.duplicate_of_id == existing_id)) == 1
     ctx.close()
+
+
+def test_the_receipt_and_the_message_follow_the_outbox_until_sent(browser, live_server, session, city) -> None:  # type: ignore[no-untyped-def]
+    ctx = _tablet_context(browser)
+    page = ctx.new_page()
+    sign_in(page, live_server, "olga")
+    page.goto(f"{live_server}/requests/new")
+    page.wait_for_load_state("networkidle")
+    ctx.set_offline(True)  # no signal when it is saved
+    page.select_option("select[name=service_type]", "streetlight")
+    page.get_by_role("button", name="Use my location").click()
+    page.wait_for_function("() => document.querySelector('[data-location-status]').textContent.startsWith('GPS')")
+    page.get_by_role("button", name="Save request").click()
+    page.wait_for_selector("[data-tracking-panel]:not([hidden])")
+    assert "it will be sent when there is signal" in page.inner_text("[data-tracking-state]")
+    assert "It will be sent when there is signal" in page.inner_text("#flash")
+
+    ctx.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    _wait_sent(page)
+    page.wait_for_function("() => document.querySelector('[data-tracking-state]').textContent === 'Sent to the city.'")
+    page.wait_for_function("() => document.querySelector('#flash').textContent.includes('Sent to the city.')")
+    assert "sending" not in page.inner_text("[data-tracking-panel]").lower() and "sending" not in page.inner_text("#flash").lower()
+    assert "All changes sent" in page.inner_text("#sync-indicator")
+    ctx.close()
+
+
+def test_a_slow_duplicate_check_never_offers_the_report_just_saved(browser, live_server, session, city) -> None:  # type: ignore[no-untyped-def]
+    ctx = _tablet_context(browser)
+    page = ctx.new_page()
+    sign_in(page, live_server, "olga")
+    held: list = []  # the first duplicate check's request, answered only when the test says (a slow network)
+    page.route("**/api/requests/duplicates*", lambda route: route.continue_() if held else held.append(route))
+    page.goto(f"{live_server}/requests/new")
+    page.wait_for_load_state("networkidle")
+    page.select_option("select[name=service_type]", "pothole")
+    page.get_by_role("button", name="Use my location").click()
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the duplicate check did not start"
+    page.get_by_role("button", name="Save request").click()  # while the check is still on its way
+    page.wait_for_selector("[data-tracking-panel]:not([hidden])")
+    for route in held:
+        route.continue_()
+    _wait_sent(page)
+    page.wait_for_timeout(300)  # time for a stale answer to be drawn, if it were
+    assert page.locator("[data-duplicates]").is_hidden()
+    assert page.locator("[data-duplicate-list] li").count() == 0
+    ctx.close()

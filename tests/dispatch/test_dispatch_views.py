@@ -202,7 +202,12 @@ def test_reassign_from_the_request_page(session, client, city) -> None:  # type:
     session.expire_all()
     assert session.get(WorkOrder, wo.id).assignee_id == city.bob.id
     stale = client.post(f"/work-orders/{wo.id}/reassign", data={"csrf_token": token, "crew_id": city.crew_a.id, "version": 1})
-    assert stale.status_code == 409
+    assert stale.status_code == 303 and stale.headers["Location"] == f"/requests/{wo.request_id}"
+    html = client.get(f"/requests/{wo.request_id}").get_data(as_text=True)
+    assert re.search(r'<div id="flash"[^>]*>(?:(?!</div>).)*<p class="flash error">Work order #\d+ changed since you opened the page', html, re.S)
+    stale = client.post(f"/work-orders/{wo.id}/reassign", data={"csrf_token": token, "crew_id": city.crew_a.id, "version": 1}, headers=HTMX)
+    assert stale.status_code == 409 and stale.headers["HX-Retarget"] == "#flash"
+    assert "changed since you opened the page" in stale.get_data(as_text=True)
     resp = client.post(f"/work-orders/{wo.id}/reassign", data={"csrf_token": token, "crew_id": city.crew_a.id, "next": "https://evil.example/"})
     assert resp.status_code == 302 and resp.headers["Location"] == f"/requests/{wo.request_id}"
 
@@ -232,6 +237,37 @@ def test_work_order_page_offers_reassignment_to_supervisors_only(session, client
     html = client.get(f"/work-orders/{wo.id}").get_data(as_text=True)
     assert "/reassign" not in html
     assert client.post(f"/work-orders/{wo.id}/reassign", data={"csrf_token": csrf_token(client, "/my-work"), "crew_id": city.crew_a.id}).status_code == 403
+
+
+def test_reassign_on_the_work_order_page_works_like_triage(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    wo = make_job(session, city, assignee=city.alice)
+    session.commit()
+    login(client, "sam")
+    page = f"/work-orders/{wo.id}"
+    html = client.get(page).get_data(as_text=True)
+    # The assignee list follows the chosen crew (pwa/js/dispatch.js), and a refusal lands in #flash (htmx).
+    assert "/js/dispatch." in html and 'hx-target="#flash"' in html
+    token = csrf_token(client, page)
+    # Only the crew changed: the form still names Alice, who is not in crew B; the job goes to crew B as a whole.
+    resp = client.post(f"/work-orders/{wo.id}/reassign", data={"csrf_token": token, "crew_id": city.crew_b.id, "assignee_id": city.alice.id, "version": wo.version, "next": page})
+    assert resp.status_code == 302 and resp.headers["Location"] == page
+    session.expire_all()
+    moved = session.get(WorkOrder, wo.id)
+    assert (moved.crew_id, moved.assignee_id) == (city.crew_b.id, None)
+    # A person of another crew, chosen on purpose, is refused: the page again, with its form and the reason.
+    data = {"csrf_token": token, "crew_id": city.crew_a.id, "assignee_id": city.bob.id, "version": moved.version, "next": page}
+    resp = client.post(f"/work-orders/{wo.id}/reassign", data=data)
+    assert resp.status_code == 303 and resp.headers["Location"] == page
+    html = client.get(page).get_data(as_text=True)
+    assert re.search(r'<div id="flash"[^>]*>(?:(?!</div>).)*<p class="flash error">Bob Crew is not in DPW Crew A; choose one of its members', html, re.S)
+    assert f'action="/work-orders/{wo.id}/reassign"' in html and "Back to the start" not in html
+    resp = client.post(f"/work-orders/{wo.id}/reassign", data=data, headers=HTMX)
+    assert resp.status_code == 422 and resp.headers["HX-Retarget"] == "#flash"
+    assert '<p class="flash error" role="alert">Bob Crew is not in DPW Crew A' in resp.get_data(as_text=True)
+    resp = client.post(f"/work-orders/{wo.id}/reassign", data={**data, "assignee_id": city.bob.id, "crew_id": city.crew_b.id}, headers=HTMX)
+    assert resp.status_code == 204 and resp.headers["HX-Redirect"] == page
+    session.expire_all()
+    assert session.get(WorkOrder, wo.id).assignee_id == city.bob.id
 
 
 def test_nav_counts_the_triage_queue_for_supervisors(session, client, city) -> None:  # type: ignore[no-untyped-def]
