@@ -79,7 +79,10 @@ if (indicator) {
     if (auth) auth.hidden = st.paused !== "auth";
     renderPanel(items);
   });
-  indicator.addEventListener("click", function () { panelEl.hidden = !panelEl.hidden; });
+  indicator.addEventListener("click", function () {
+    panelEl.hidden = !panelEl.hidden;
+    indicator.setAttribute("aria-expanded", String(!panelEl.hidden));
+  });
   var syncNow = $("[data-sync-now]");
   if (syncNow) syncNow.addEventListener("click", function () { outbox.replay(true); });
   window.addEventListener("online", function () { outbox.counts().then(function (c) { indicator.textContent = describe(c, outbox.state); }); });

@@ -1,10 +1,10 @@
 """The browser tests: marked `browser`; their fixtures (Debian's Chromium through Playwright) are in
 tests/browser_fixtures.py, shared with tests/security.
 
-Two sweeps load every page of the app in Chromium and look only at what the browser does with it:
+Four sweeps load every page of the app in Chromium and look only at what the browser does with it:
 `tests/browser/test_layout.py` measures CSS layout (sizes, overflow, where messages appear; `test_phone_layout.py` the
-phone menu, My work's tabs and the intake's map, likewise) and
-`tests/browser/test_no_foreign_hosts.py` lists the hosts the pages reach. No database changes either answer: they run
+phone menu, My work's tabs and the intake's map, likewise), `tests/browser/test_no_foreign_hosts.py` lists the hosts
+the pages reach and `tests/browser/test_accessibility.py` runs axe-core on them. No database changes their answers: they run
 in the SQLite pass of `scripts/test` only, and are deselected (not skipped) on PostgreSQL, where every other browser
 test still runs. That keeps `.ci/run` inside its time budget.
 """
@@ -15,7 +15,12 @@ import os
 
 import pytest
 
-ONLY_ONCE = ("tests/browser/test_layout.py", "tests/browser/test_phone_layout.py", "tests/browser/test_no_foreign_hosts.py")
+ONLY_ONCE = (
+    "tests/browser/test_layout.py",
+    "tests/browser/test_phone_layout.py",
+    "tests/browser/test_no_foreign_hosts.py",
+    "tests/browser/test_accessibility.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
