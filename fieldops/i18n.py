@@ -165,9 +165,9 @@ JS_MESSAGES: dict[str, LazyString] = {
     "need_resolution": _l("Say how the job was resolved before completing it."),
     "need_reason": _l("Give the reason the job could not be completed."),
     "need_photo": _l("Choose at least one photo to upload."),
-    "needs_photo_before": _l("%(type)s jobs need a before photo before they can be completed."),
-    "needs_photo_after": _l("%(type)s jobs need an after photo before they can be completed."),
-    "needs_photo_both": _l("%(type)s jobs need a before and an after photo before they can be completed."),
+    "needs_photo_before": _l("%(type)s jobs need a “before” photo before they can be completed."),
+    "needs_photo_after": _l("%(type)s jobs need an “after” photo before they can be completed."),
+    "needs_photo_both": _l("%(type)s jobs need a “before” photo and an “after” photo before they can be completed."),
     "save_failed": _l("This tablet could not save the change (%(error)s). Nothing was lost from the form; free some space and try again."),
 }
 # Plural messages for plural() of pwa/js/i18n.js: key.one and key.other, with %(n)s kept for the script to fill.

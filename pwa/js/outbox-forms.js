@@ -77,8 +77,8 @@ async function precheck(form, spec) {
       if (lacking.length) {
         var type = panel.closest("main") && $("h1") ? $("h1").textContent.split("·").pop().trim() : "";
         var key = lacking.length > 1 ? "both" : lacking[0];
-        var fallbacks = { before: "%(type)s jobs need a before photo before they can be completed.", after: "%(type)s jobs need an after photo before they can be completed.",
-          both: "%(type)s jobs need a before and an after photo before they can be completed." };
+        var fallbacks = { before: "%(type)s jobs need a “before” photo before they can be completed.", after: "%(type)s jobs need an “after” photo before they can be completed.",
+          both: "%(type)s jobs need a “before” photo and an “after” photo before they can be completed." };
         return t("needs_photo_" + key, fallbacks[key] || fallbacks.after, { type: type });
       }
     }
