@@ -29,6 +29,8 @@ from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session
 from flask_babel import Babel, get_locale, gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -93,7 +95,7 @@ CODE_LABELS = (
 )
 
 # Words the page scripts (pwa/js/*.js) show, by key; %(name)s placeholders are filled in by the script.
-JS_MESSAGES = {
+JS_MESSAGES: dict[str, LazyString] = {
     "no_connection": _l("No connection. Nothing was sent; try again when you have signal."),
     "saved_sending": _l("Saved on this tablet; sending now."),
     "saved_offline": _l("Saved on this tablet. It will be sent when there is signal."),
@@ -135,7 +137,53 @@ JS_MESSAGES = {
     "not_ready": _l("Not ready for offline yet"),
     "getting_ready": _l("Getting ready…"),
     "ready_button": _l("Ready for offline"),
+    "ready_failed": _l("Could not get ready for offline (%(error)s); will try again."),
+    # Work order statuses as job.js shows them (the same words as WorkOrderStatus.label).
+    "status_new": _l("New"),
+    "status_assigned": _l("Assigned"),
+    "status_en_route": _l("En route"),
+    "status_on_site": _l("On site"),
+    "status_completed": _l("Completed"),
+    "status_unable_to_complete": _l("Unable to complete"),
+    "status_cancelled": _l("Cancelled"),
+    "refused_by_server": _l("refused by the server"),
+    "job_conflict": _l("This job was changed by someone else while you were offline; your work was kept for a supervisor."),
+    "nothing_waiting": _l("Nothing waiting: everything you did has reached the server."),
+    "job_number": _l("(job #%(id)s)"),
+    "waiting_to_send": _l("waiting to send"),
+    "item_attention": _l("Needs attention: %(error)s"),
+    "item_conflict": _l("Conflict: %(error)s"),
+    "retry": _l("Retry"),
+    "dismiss": _l("Dismiss"),
+    "dismiss_conflict": _l("Remove this item from the tablet? The server did not take it as a change, but kept your photos and notes for a supervisor."),
+    "dismiss_refused": _l("Remove this item from the tablet? The server did not take it."),
+    "photo_upload_failed": _l("Photo upload failed (%(status)s)"),
+    "changed_meanwhile": _l("This job was changed by someone else meanwhile."),
+    "server_refused": _l("The server refused this change."),
+    "server_later": _l("The server could not take it yet; will retry."),
+    "no_connection_retry": _l("No connection; will retry."),
+    "label_complete": _l("Complete: %(resolution)s"),
+    "label_unable": _l("Unable to complete: %(reason)s"),
+    "label_new_request": _l("New request %(tracking)s: %(type)s"),
+    "need_resolution": _l("Say how the job was resolved before completing it."),
+    "need_reason": _l("Give the reason the job could not be completed."),
+    "need_photo": _l("Choose at least one photo to upload."),
+    "needs_photo_before": _l("%(type)s jobs need a “before” photo before they can be completed."),
+    "needs_photo_after": _l("%(type)s jobs need an “after” photo before they can be completed."),
+    "needs_photo_both": _l("%(type)s jobs need a “before” photo and an “after” photo before they can be completed."),
+    "save_failed": _l("This tablet could not save the change (%(error)s). Nothing was lost from the form; free some space and try again."),
 }
+# Plural messages for plural() of pwa/js/i18n.js: key.one and key.other, with %(n)s kept for the script to fill.
+for _key, (_one, _many) in {
+    "photo_count": ("%(n)s photo", "%(n)s photos"),
+    "not_sent_count": ("%(n)s not sent", "%(n)s not sent"),
+    "sign_out_unsent": (
+        "%(n)s change has not reached the server yet. It stays on this tablet and is sent when you sign in again. Sign out?",
+        "%(n)s changes have not reached the server yet. They stay on this tablet and are sent when you sign in again. Sign out?",
+    ),
+}.items():
+    JS_MESSAGES[f"{_key}.one"] = lazy_ngettext(_one, _many, 1, n="%(n)s")
+    JS_MESSAGES[f"{_key}.other"] = lazy_ngettext(_one, _many, 2, n="%(n)s")
 
 babel = Babel()
 
@@ -197,6 +245,11 @@ def format_locale() -> Locale:
     """The locale whose date and number formats the page uses: its language, or a related one CLDR knows."""
     language = current_language()
     return Locale.parse(FORMAT_FALLBACK.get(language, language))
+
+
+def local_day(value: dt.date) -> str:
+    """A calendar day (no time, no zone) the way the page's language writes it: "Mon, Jan 19, 2026", "lun, 19 ene 2026"."""
+    return format_skeleton("yMMMEd", value, locale=format_locale())
 
 
 def local_datetime(value: dt.datetime | None, zone: ZoneInfo, kind: str = "datetime") -> str:

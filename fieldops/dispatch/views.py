@@ -12,6 +12,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
+from fieldops.i18n import LANGUAGES
 from fieldops.access import policies
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
@@ -164,6 +165,7 @@ def _request_context(req: ServiceRequest) -> dict[str, Any]:
         "follow_ons": services.follow_ons(session, req),
         "candidates": services.duplicate_candidates(session, req) if supervisor else [],
         "attribute_defs": attributes,
+        "languages": LANGUAGES,
         "work_orders": [wo for wo in req.work_orders if supervisor or workorders.can_view(current_user, wo)],
         "open_work_order": next((wo for wo in req.work_orders if wo.status.is_open), None),
         "crews": suggester.crews_for(req),

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import ngettext
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
@@ -177,9 +178,11 @@ def describe_target(service_type: ServiceType) -> str:
     """The standard in words, e.g. '48 hours', '10 business days'."""
     value = sla_target(service_type)
     unit = service_type.sla_unit or SlaUnit.HOURS
-    words = {SlaUnit.HOURS: ("hour", "hours"), SlaUnit.BUSINESS_HOURS: ("business hour", "business hours"), SlaUnit.BUSINESS_DAYS: ("business day", "business days")}
-    one, many = words[unit]
-    return f"{value} {one if value == 1 else many}"
+    if unit == SlaUnit.BUSINESS_DAYS:
+        return ngettext("%(num)s business day", "%(num)s business days", value)
+    if unit == SlaUnit.BUSINESS_HOURS:
+        return ngettext("%(num)s business hour", "%(num)s business hours", value)
+    return ngettext("%(num)s hour", "%(num)s hours", value)
 
 
 @dataclass(frozen=True)

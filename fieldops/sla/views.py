@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
@@ -28,7 +29,8 @@ from fieldops.web.htmx import is_htmx, render
 
 bp = Blueprint("sla", __name__)
 
-UNIT_LABELS = {SlaUnit.HOURS: "hours (wall clock)", SlaUnit.BUSINESS_HOURS: "business hours", SlaUnit.BUSINESS_DAYS: "business days"}
+# Shown through _() in the template; lazy_gettext marks them for extraction.
+UNIT_LABELS = {SlaUnit.HOURS: _l("hours (wall clock)"), SlaUnit.BUSINESS_HOURS: _l("business hours"), SlaUnit.BUSINESS_DAYS: _l("business days")}
 
 
 def _context(**extra: Any) -> dict[str, Any]:

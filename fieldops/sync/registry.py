@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
+from flask_babel.speaklater import LazyString
 
 if TYPE_CHECKING:
     from fieldops.accounts.models import User
@@ -33,6 +34,7 @@ class OutboxKind:
     - `needs_photos`: the body must carry at least one photo id.
     - `may_send(user)`: who may send this kind at all, asked before the fields are looked at ("who before what"),
       refused with 403 and `refusal`.
+    - `label`: what supervisors read on the conflicts page (a lazily translated message; the name if empty).
     - `check_fields(fields)`: the feature's own checks, with messages written for the person at the tablet; they
       run before the schema, and what they return is the action's `parsed`.
     """
@@ -46,6 +48,7 @@ class OutboxKind:
     may_send: Callable[[User], bool] | None = None
     refusal: str = "You cannot send this kind of change."
     check_fields: Callable[[dict[str, Any]], Any] | None = None
+    label: str | LazyString = ""
 
 
 class DuplicateKind(RuntimeError):

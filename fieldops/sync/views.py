@@ -144,7 +144,8 @@ def conflicts() -> str:
     return render_template(
         "sync/conflicts.html",
         conflicts=services.open_conflicts(db.session(), current_user),
-        title="Sync conflicts",
+        title=_("Sync conflicts"),
+        kind_labels={name: kind.label or name for name, kind in registered_kinds().items()},
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
@@ -170,6 +171,7 @@ def _already_done_reason(session: Session, settings: Settings, user: User, visit
 KINDS = (
     OutboxKind(
         name="visit",
+        label=_l("Follow-up visit"),
         summary="Record a follow-up visit's outcome (the visit's id is in fields.visit_id)",
         fields_schema={
             "type": "object",

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import force_locale
+from flask_babel import gettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from flask_login import current_user
@@ -51,7 +52,13 @@ QUESTIONS = {
     "scale": lazy_gettext("1 = very unsatisfied, 5 = very satisfied"),
     "comments": lazy_gettext("Is there anything else you would like to tell us?"),
     "thanks": lazy_gettext("Thank you for your time."),
+    "no_answer": lazy_gettext("no answer"),
 }
+
+
+def _visit_languages() -> dict[str, str]:
+    """The languages a visit can be held in, "other" in the visitor's language."""
+    return {**LANGUAGES, "other": gettext("Other")}
 
 
 def _zone() -> ZoneInfo:
@@ -180,7 +187,7 @@ def _detail_context(visit: FollowUpVisit) -> dict[str, Any]:
         "parent_visit": parent_visit,
         "may_record": services.may_record(current_user, visit) and visit.status == VisitStatus.PENDING,
         "max_attempts": services.max_attempts(settings),
-        "languages": VISIT_LANGUAGES,
+        "languages": _visit_languages(),
         "language": language,
         "questions": _questions(),
         "map": small_map,
@@ -305,7 +312,7 @@ def _panel_helpers() -> dict[str, Any]:
             "photos": {v.id: services.photos_for_visit(db.session(), v) for v in visits} if is_supervisor else {},
             "request_url": request_url if is_supervisor else (lambda _id: None),
             "jobs": [wo for wo in req.work_orders if current_user.is_authenticated and workorders.can_view(current_user, wo)],
-            "languages": VISIT_LANGUAGES,
+            "languages": _visit_languages(),
             "today": utcnow().astimezone(_zone()).date().isoformat(),
         }
 

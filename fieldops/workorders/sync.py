@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import lazy_gettext as _l
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
@@ -248,6 +249,7 @@ def _text_field(description: str) -> dict[str, Any]:
 KINDS = (
     OutboxKind(
         name="status",
+        label=_l("Status change"),
         summary="Move the job to en route or on site",
         fields_schema={
             "type": "object",
@@ -260,6 +262,7 @@ KINDS = (
     ),
     OutboxKind(
         name="close",
+        label=_l("Completion"),
         summary="Complete the job (walking it to on site first if needed)",
         fields_schema={"type": "object", "required": ["resolution"], "properties": {"resolution": _text_field("How the job was resolved")}},
         handler=apply_status,
@@ -268,6 +271,7 @@ KINDS = (
     ),
     OutboxKind(
         name="unable",
+        label=_l("Unable to complete"),
         summary="Report that the job could not be completed",
         fields_schema={"type": "object", "required": ["reason"], "properties": {"reason": _text_field("Why it could not be completed")}},
         handler=apply_status,
@@ -276,6 +280,7 @@ KINDS = (
     ),
     OutboxKind(
         name="note",
+        label=_l("Note"),
         summary="Add a note to the job's history (never a conflict)",
         fields_schema={"type": "object", "required": ["text"], "properties": {"text": _text_field("The note")}},
         handler=apply_addition,
@@ -284,6 +289,7 @@ KINDS = (
     ),
     OutboxKind(
         name="photos",
+        label=_l("Photos"),
         summary="Attach staged photos to the job (never a conflict)",
         fields_schema={"type": "object"},
         handler=apply_addition,

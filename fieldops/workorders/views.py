@@ -88,13 +88,13 @@ def _list_page(orders_for: Callable[[list[WorkOrderStatus]], list[WorkOrder]], t
 @bp.route("/my-work")
 @roles_required(Role.CREW)
 def my_work() -> Response:
-    return _list_page(lambda statuses: services.my_work(db.session(), current_user, statuses), "My work", "workorders.my_work")
+    return _list_page(lambda statuses: services.my_work(db.session(), current_user, statuses), _("My work"), "workorders.my_work")
 
 
 @bp.route("/work-orders")
 @roles_required(Role.SUPERVISOR)
 def overview() -> Response:
-    return _list_page(lambda statuses: services.all_work(db.session(), statuses), "All work orders", "workorders.overview")
+    return _list_page(lambda statuses: services.all_work(db.session(), statuses), _("All work orders"), "workorders.overview")
 
 
 def _detail_context(wo: WorkOrder) -> dict[str, Any]:

@@ -3,8 +3,13 @@
    taken them. htmx is a classic script (window.htmx). */
 import { $, $all, flash } from "fieldops/dom";
 import { outbox } from "fieldops/outbox";
+import { plural, t } from "fieldops/i18n";
 
-export const STATUS_LABELS = { en_route: "En route", on_site: "On site", completed: "Completed", unable_to_complete: "Unable to complete", assigned: "Assigned", "new": "New", cancelled: "Cancelled" };
+export const STATUS_LABELS = {
+  en_route: t("status_en_route", "En route"), on_site: t("status_on_site", "On site"), completed: t("status_completed", "Completed"),
+  unable_to_complete: t("status_unable_to_complete", "Unable to complete"), assigned: t("status_assigned", "Assigned"),
+  "new": t("status_new", "New"), cancelled: t("status_cancelled", "Cancelled")
+};
 var LABELS = STATUS_LABELS;
 
 var STATUS_OF = { close: "completed", unable: "unable_to_complete" };
@@ -64,7 +69,7 @@ function applyPending(all) {
         tag.className = "badge unsent";
         $(".meta", row) && $(".meta", row).appendChild(tag);
       }
-      if (tag) { tag.textContent = n + " not sent"; tag.hidden = !n; }
+      if (tag) { tag.textContent = plural("not_sent_count", n, { one: "%(n)s not sent", other: "%(n)s not sent" }); tag.hidden = !n; }
     });
   }
 }
@@ -77,8 +82,8 @@ document.addEventListener("outbox:acknowledged", async function (evt) {
   if (left.length) return;
   window.htmx.ajax("GET", "/work-orders/" + panel.dataset.workOrder, { target: "#job", swap: "innerHTML" });
 });
-document.addEventListener("outbox:attention", function (evt) { flash(evt.detail.item.label + ": " + (evt.detail.response.error || "refused by the server"), "error"); });
-document.addEventListener("outbox:conflict", function (evt) { flash(evt.detail.response.error || "This job was changed by someone else while you were offline; your work was kept for a supervisor.", "warning"); });
+document.addEventListener("outbox:attention", function (evt) { flash(evt.detail.item.label + ": " + (evt.detail.response.error || t("refused_by_server", "refused by the server")), "error"); });
+document.addEventListener("outbox:conflict", function (evt) { flash(evt.detail.response.error || t("job_conflict", "This job was changed by someone else while you were offline; your work was kept for a supervisor."), "warning"); });
 // Whenever the outbox changes (this tab or another), and when htmx swaps in a fresh copy of the job.
 var latest = [];
 outbox.watch(function (items) { latest = items; applyPending(items); });

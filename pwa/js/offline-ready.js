@@ -55,7 +55,7 @@ export async function getReady() {
     return info;
   } catch (e) {
     var el = $("[data-ready-status]");
-    if (el) el.textContent = "Could not get ready for offline (" + e.message + "); will try again.";
+    if (el) el.textContent = t("ready_failed", "Could not get ready for offline (%(error)s); will try again.", { error: e.message });
     return null;
   } finally {
     if (button) { button.disabled = false; button.textContent = t("ready_button", "Ready for offline"); }

@@ -19,11 +19,11 @@ function itemFromForm(form, submitter) {
     if (to === "completed") {
       spec.kind = "close";
       spec.fields.resolution = (data.get("resolution") || "").trim();
-      spec.label = "Complete: " + spec.fields.resolution;
+      spec.label = t("label_complete", "Complete: %(resolution)s", { resolution: spec.fields.resolution });
     } else if (to === "unable_to_complete") {
       spec.kind = "unable";
       spec.fields.reason = (data.get("reason") || "").trim();
-      spec.label = "Unable to complete: " + spec.fields.reason;
+      spec.label = t("label_unable", "Unable to complete: %(reason)s", { reason: spec.fields.reason });
     } else {
       spec.fields.to = to;
       spec.label = LABELS[to] || to;
@@ -50,7 +50,7 @@ function itemFromForm(form, submitter) {
     spec.fields.attributes = answers(form);
     data.getAll("photos").forEach(function (f) { if (f && f.size) spec.files.push({ file: f, kind: "intake" }); });
     var select = form.querySelector("select[name=service_type]");
-    spec.label = "New request " + spec.fields.tracking_number + ": " + (select && select.selectedOptions[0] ? select.selectedOptions[0].textContent : spec.fields.service_type);
+    spec.label = t("label_new_request", "New request %(tracking)s: %(type)s", { tracking: spec.fields.tracking_number, type: select && select.selectedOptions[0] ? select.selectedOptions[0].textContent : spec.fields.service_type });
     if (spec.fields.duplicate_of) spec.label += " → " + spec.fields.duplicate_of;
   } else {
     // Event actions ("checkin", "residents"): the form's hidden fields; ids and counts are numbers.
@@ -66,7 +66,7 @@ function itemFromForm(form, submitter) {
 // Checks the server would make, made here too so a crew member offline hears about them at once.
 async function precheck(form, spec) {
   if (spec.kind === "close") {
-    if (!spec.fields.resolution) return "Say how the job was resolved before completing it.";
+    if (!spec.fields.resolution) return t("need_resolution", "Say how the job was resolved before completing it.");
     var panel = $("#status-panel");
     var required = (panel && panel.dataset.requires ? panel.dataset.requires.split(",") : []).filter(Boolean);
     if (required.length) {
@@ -75,13 +75,16 @@ async function precheck(form, spec) {
       pending.forEach(function (it) { if (it.status === "pending") it.photos.forEach(function (p) { have.push(p.kind); }); });
       var lacking = required.filter(function (k) { return have.indexOf(k) === -1; });
       if (lacking.length) {
-        var type = panel.closest("main") && $("h1") ? $("h1").textContent.split("·").pop().trim() : "This";
-        return type + " jobs need " + lacking.map(function (k) { return "an “" + k + "” photo"; }).join(" and ") + " before they can be completed.";
+        var type = panel.closest("main") && $("h1") ? $("h1").textContent.split("·").pop().trim() : "";
+        var key = lacking.length > 1 ? "both" : lacking[0];
+        var fallbacks = { before: "%(type)s jobs need a “before” photo before they can be completed.", after: "%(type)s jobs need an “after” photo before they can be completed.",
+          both: "%(type)s jobs need a “before” photo and an “after” photo before they can be completed." };
+        return t("needs_photo_" + key, fallbacks[key] || fallbacks.after, { type: type });
       }
     }
   }
-  if (spec.kind === "unable" && !spec.fields.reason) return "Give the reason the job could not be completed.";
-  if (spec.kind === "photos" && !spec.files.length) return "Choose at least one photo to upload.";
+  if (spec.kind === "unable" && !spec.fields.reason) return t("need_reason", "Give the reason the job could not be completed.");
+  if (spec.kind === "photos" && !spec.files.length) return t("need_photo", "Choose at least one photo to upload.");
   if (spec.kind === "request") {
     if (!spec.fields.service_type) return t("choose_type", "Choose what the request is about.");
     if (spec.fields.latitude == null && !spec.fields.address) return t("give_location", "Give a location: use GPS, tap the map, or type an address.");
@@ -107,7 +110,7 @@ document.addEventListener("submit", async function (evt) {
     item = await outbox.add(spec);
   } catch (e) {
     // Storage full or blocked: say so, and keep the form as it is so nothing typed is lost.
-    flash("This tablet could not save the change (" + (e && e.message ? e.message : e) + "). Nothing was lost from the form; free some space and try again.", "error");
+    flash(t("save_failed", "This tablet could not save the change (%(error)s). Nothing was lost from the form; free some space and try again.", { error: e && e.message ? e.message : e }), "error");
     buttons.forEach(function (b) { b.disabled = false; });
     return;
   }

@@ -16,6 +16,7 @@
  */
 import Dexie, { liveQuery } from "dexie";
 import { SYNC_TAG } from "fieldops/caches";
+import { t } from "fieldops/i18n";
 import { uuid, trackingNumber } from "fieldops/ids";
 import { readPhoto } from "fieldops/photos";
 
@@ -147,7 +148,7 @@ async function uploadPhotos(item) {
     var resp = await send("PUT", url, p.data, { "Content-Type": p.type });
     var body = await jsonOf(resp);
     var verdict = classify(resp, body);
-    if (verdict !== "ok") return { verdict: verdict, message: body.error || ("Photo upload failed (" + resp.status + ")") };
+    if (verdict !== "ok") return { verdict: verdict, message: body.error || t("photo_upload_failed", "Photo upload failed (%(status)s)", { status: resp.status }) };
     p.uploaded = true;
     // Resumable: a set of photos that broke halfway starts again after the last one that arrived.
     await db.items.update(item.id, { photos: item.photos });
@@ -216,15 +217,15 @@ async function processItem(item) {
       state.paused = "auth";
       return "stop";
     case "conflict":
-      await db.items.update(item.id, { status: "conflict", lastError: msg || "This job was changed by someone else meanwhile.", conflictId: result.body && result.body.conflict_id });
+      await db.items.update(item.id, { status: "conflict", lastError: msg || t("changed_meanwhile", "This job was changed by someone else meanwhile."), conflictId: result.body && result.body.conflict_id });
       document.dispatchEvent(new CustomEvent("outbox:conflict", { detail: { item: item, response: result.body } }));
       return "next";
     case "attention":
-      await db.items.update(item.id, { status: "attention", lastError: msg || "The server refused this change." });
+      await db.items.update(item.id, { status: "attention", lastError: msg || t("server_refused", "The server refused this change.") });
       document.dispatchEvent(new CustomEvent("outbox:attention", { detail: { item: item, response: result.body } }));
       return "next";
     default:
-      await db.items.update(item.id, { attempts: item.attempts + 1, nextAttemptAt: Date.now() + backoff(item.attempts + 1), lastError: msg || "The server could not take it yet; will retry." });
+      await db.items.update(item.id, { attempts: item.attempts + 1, nextAttemptAt: Date.now() + backoff(item.attempts + 1), lastError: msg || t("server_later", "The server could not take it yet; will retry.") });
       return "stop"; // keep the order: later changes wait for this one
   }
 }
@@ -256,7 +257,7 @@ async function runOnce(force) {
     try {
       outcome = await processItem(item);
     } catch (e) {
-      await db.items.update(item.id, { attempts: item.attempts + 1, nextAttemptAt: Date.now() + backoff(item.attempts + 1), lastError: "No connection; will retry." });
+      await db.items.update(item.id, { attempts: item.attempts + 1, nextAttemptAt: Date.now() + backoff(item.attempts + 1), lastError: t("no_connection_retry", "No connection; will retry.") });
       outcome = "stop";
     }
     await notify();

@@ -33,7 +33,7 @@ function renderPanel(items) {
   if (!items.length) {
     var empty = document.createElement("li");
     empty.className = "empty";
-    empty.textContent = "Nothing waiting: everything you did has reached the server.";
+    empty.textContent = t("nothing_waiting", "Nothing waiting: everything you did has reached the server.");
     list.appendChild(empty);
   }
   items.forEach(function (it) {
@@ -42,24 +42,24 @@ function renderPanel(items) {
     li.dataset.outboxItem = it.id;
     var text = document.createElement("span");
     var when = new Date(it.createdAt).toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
-    text.textContent = when + " · " + it.label + (it.workOrderId ? " (job #" + it.workOrderId + ")" : "") + (it.photos.length ? " · " + plural("photo_count", it.photos.length, { one: "%(n)s photo", other: "%(n)s photos" }) : "");
+    text.textContent = when + " · " + it.label + (it.workOrderId ? " " + t("job_number", "(job #%(id)s)", { id: it.workOrderId }) : "") + (it.photos.length ? " · " + plural("photo_count", it.photos.length, { one: "%(n)s photo", other: "%(n)s photos" }) : "");
     li.appendChild(text);
     var state = document.createElement("small");
-    state.textContent = it.status === "pending" ? (it.lastError || "waiting to send") : (it.status === "attention" ? "Needs attention: " : "Conflict: ") + it.lastError;
+    state.textContent = it.status === "pending" ? (it.lastError || t("waiting_to_send", "waiting to send")) : (it.status === "attention" ? t("item_attention", "Needs attention: %(error)s", { error: it.lastError }) : t("item_conflict", "Conflict: %(error)s", { error: it.lastError }));
     li.appendChild(state);
     if (it.status !== "pending" || it.attempts) {
       var retry = document.createElement("button");
       retry.type = "button";
-      retry.textContent = "Retry";
+      retry.textContent = t("retry", "Retry");
       retry.addEventListener("click", function () { outbox.retry(it.id); });
       li.appendChild(retry);
     }
     if (it.status === "attention" || it.status === "conflict") {
       var dismiss = document.createElement("button");
       dismiss.type = "button";
-      dismiss.textContent = "Dismiss";
+      dismiss.textContent = t("dismiss", "Dismiss");
       dismiss.addEventListener("click", function () {
-        if (confirm("Remove this item from the tablet? The server did not take it" + (it.status === "conflict" ? " as a change, but kept your photos and notes for a supervisor." : "."))) outbox.dismiss(it.id);
+        if (confirm(it.status === "conflict" ? t("dismiss_conflict", "Remove this item from the tablet? The server did not take it as a change, but kept your photos and notes for a supervisor.") : t("dismiss_refused", "Remove this item from the tablet? The server did not take it."))) outbox.dismiss(it.id);
       });
       li.appendChild(dismiss);
     }
@@ -93,7 +93,7 @@ if (indicator) {
 var signout = $("form.signout");
 if (signout) {
   signout.addEventListener("submit", function (evt) {
-    if (lastCounts.total && !confirm(lastCounts.total + " change(s) have not reached the server yet. They stay on this tablet and are sent when you sign in again. Sign out?")) {
+    if (lastCounts.total && !confirm(plural("sign_out_unsent", lastCounts.total, { one: "%(n)s change has not reached the server yet. It stays on this tablet and is sent when you sign in again. Sign out?", other: "%(n)s changes have not reached the server yet. They stay on this tablet and are sent when you sign in again. Sign out?" }))) {
       evt.preventDefault();
       return;
     }

@@ -130,7 +130,7 @@ ACCESS: list[Row] = [
     R("workorders.upload_photos", "POST", "crew A's job, no file", lambda o: f"/work-orders/{o.job_a}/photos",
                                                                             "302  422  404  404  404  422  422", data={"kind": "before"}),
     R("dispatch.reassign", "POST", "crew A's job, no crew", lambda o: f"/work-orders/{o.job_a}/reassign",
-                                                                            "302  403  403  403  403  404  404", data={"crew_id": "99999"}),
+                                                                            "302  403  403  403  403  303  303", data={"crew_id": "99999"}),  # a form: back to the page, with the message
     R("photos.show", "GET", "crew A's photo", lambda o: f"/photos/{o.photo_a}/thumb", "302  200  404  404  404  200  200"),
     R("photos.show", "GET", "no such photo", f"/photos/{uuid.UUID(int=1)}/full", "302  404  404  404  404  404  404"),
     # --- requests (staff side) ------------------------------------------------------------------------------
