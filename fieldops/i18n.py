@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_skeleton, format_time
+from babel.numbers import format_decimal, format_percent
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session
@@ -247,9 +248,20 @@ def format_locale() -> Locale:
     return Locale.parse(FORMAT_FALLBACK.get(language, language))
 
 
-def local_day(value: dt.date) -> str:
-    """A calendar day (no time, no zone) the way the page's language writes it: "Mon, Jan 19, 2026", "lun, 19 ene 2026"."""
-    return format_skeleton("yMMMEd", value, locale=format_locale())
+def local_day(value: dt.date, skeleton: str = "yMMMEd") -> str:
+    """A calendar day (no time, no zone) the way the page's language writes it: "Mon, Jan 19, 2026", "lun, 19 ene 2026";
+    |local_day('yMMMd') for a table: "Jan 19, 2026", "19 ene 2026"."""
+    return format_skeleton(skeleton, value, locale=format_locale())
+
+
+def local_number(value: float, digits: int = 0) -> str:
+    """A figure the way the page's language writes it: 1,234.5 (en), 1.234,5 (es, pt), 1 234,5 (ht, as French)."""
+    return format_decimal(value, format="#,##0" if digits == 0 else "#,##0." + "0" * digits, locale=format_locale())
+
+
+def local_percent(value: float) -> str:
+    """A share (0.85) as the page's language writes a percentage: "85%" (en), "85 %" (es), "85%" (pt)."""
+    return format_percent(value, locale=format_locale())
 
 
 def local_datetime(value: dt.datetime | None, zone: ZoneInfo, kind: str = "datetime") -> str:

@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
 
-from fieldops.i18n import format_locale
+from fieldops.i18n import local_number, local_percent
 
 # Text size in the charts' own units. The charts are drawn about as wide as they are shown on a tablet (a card of
 # ~450 px at 1024 px, ~330 px on a phone), so 18 units are 12–17 CSS px: readable at arm's length.
@@ -131,8 +130,4 @@ def bar_chart(title: str, items: Sequence[tuple[str, float | None]], *, percent:
 
 def _number(value: float, *, percent: bool, digits: int) -> str:
     """A figure as the reader's language writes it: "1,234" / "1.234", "85%" / "85 %"."""
-    locale = format_locale()
-    if percent:
-        return format_percent(value, locale=locale)
-    pattern = "#,##0" if digits == 0 else "#,##0.0"
-    return format_decimal(value, format=pattern, locale=locale)
+    return local_percent(value) if percent else local_number(value, digits)

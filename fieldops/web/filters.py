@@ -9,7 +9,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from fieldops.db import utcnow
-from fieldops.i18n import local_datetime, local_day
+from fieldops.i18n import local_datetime, local_day, local_number, local_percent
 from fieldops.settings import Settings
 
 
@@ -32,6 +32,8 @@ def register(app: Flask, settings: Settings) -> None:
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["due_in"] = due_in
     app.jinja_env.filters["local_day"] = local_day
+    app.jinja_env.filters["number"] = local_number
+    app.jinja_env.filters["percent"] = local_percent
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.globals["settings"] = settings
     app.jinja_env.globals["utcnow"] = utcnow
