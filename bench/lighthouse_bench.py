@@ -6,8 +6,8 @@ Chromium with the mobile form factor and Lighthouse's default throttling (simula
 the session cookie passed as a header. Prints the performance and accessibility score of each page, its
 largest contentful paint and total blocking time, and the bytes it transferred.
 
-    .venv/bin/python bench/lighthouse_bench.py
-    .venv/bin/python bench/lighthouse_bench.py --runs 3      # median of three runs per page
+    .venv/bin/python bench/lighthouse_bench.py                # median of three runs per page
+    .venv/bin/python bench/lighthouse_bench.py --runs 1 --only "My work" --reports /tmp/lh   # one page, keep reports
 
 Targets (issue #12): performance ≥ 90 and accessibility 100 on every page.
 """
@@ -94,7 +94,9 @@ def _run(binary: Path, url: str, cookie: str | None, out: Path) -> dict[str, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1, help="runs per page (the median is printed)")
+    parser.add_argument("--runs", type=int, default=3, help="runs per page (the median is printed)")
+    parser.add_argument("--reports", type=Path, help="keep each run's Lighthouse JSON report in this folder")
+    parser.add_argument("--only", action="append", help="run only the page with this name (repeatable)")
     args = parser.parse_args()
     binary = _lighthouse()
     tmp = Path(tempfile.mkdtemp(prefix="fieldops-lighthouse-"))
@@ -129,8 +131,13 @@ def main() -> None:
         print(f"\nLighthouse {LIGHTHOUSE_VERSION}, mobile, simulated slow 4G, Chromium at {CHROMIUM}; median of {args.runs}\n")
         print(f"{'page':<14}{'performance':>12}{'accessibility':>15}{'LCP ms':>9}{'TBT ms':>8}{'KB':>8}")
         worst = {"performance": 100, "accessibility": 100}
-        for name, path, cookie in pages:
-            runs = [_run(binary, base + path, cookie, tmp / f"lh-{len(path)}-{i}.json") for i in range(args.runs)]
+        reports = args.reports or tmp / "reports"
+        reports.mkdir(parents=True, exist_ok=True)
+        for n, (name, path, cookie) in enumerate(pages):
+            if args.only and name not in args.only:
+                continue
+            slug = re.sub(r"[^a-z0-9]+", "-", name.lower())
+            runs = [_run(binary, base + path, cookie, reports / f"{n}-{slug}-{i}.json") for i in range(args.runs)]
             figure = {k: statistics.median(r[k] for r in runs) for k in ("performance", "accessibility", "lcp_ms", "tbt_ms", "kb")}
             print(f"{name:<14}{figure['performance']:>12.0f}{figure['accessibility']:>15.0f}{figure['lcp_ms']:>9.0f}"
                   f"{figure['tbt_ms']:>8.0f}{figure['kb']:>8.0f}", flush=True)

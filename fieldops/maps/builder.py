@@ -230,6 +230,26 @@ def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, f
     return layer
 
 
+# folium's map script as a function run once the page is parsed (DOMContentLoaded fires after the deferred Leaflet
+# files and the page's modules have run), or at once in a fragment htmx swaps in later, when they are long loaded.
+# Its variables stay inside the function; the map itself stays a global of its name, as templates hand it on by
+# name (the location picker's "fieldops:location-map" event, sent on DOMContentLoaded after this listener).
+_DEFERRED_MAP_JS = """(function () {{
+function draw() {{
+{script}
+window[{name}] = {var};
+}}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw); else draw();
+}})();"""
+
+
+def deferred_map_script(script: Markup, map_name: str) -> Markup:
+    """folium's inline map script, run after the deferred Leaflet files (see _DEFERRED_MAP_JS)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", map_name):
+        raise ValueError(f"not a script name: {map_name!r}")
+    return Markup(_DEFERRED_MAP_JS.format(script=script, name=json.dumps(map_name), var=map_name))
+
+
 _FOLIUM_VIEWPORT = re.compile(r'<meta\s+name="viewport"[^>]*>\s*', re.I)
 # folium's rules for a page that is nothing but the map: html and body at 100 % of the screen's height (the page's
 # own content then overflows body, which breaks position: sticky and the page's scrolling) and #map absolute.
@@ -256,7 +276,9 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
             if path is None:
                 raise UnvendoredAsset(f"folium wants {name!r} ({child.url}); vendor it and add it to VENDORED_ASSETS")
             url = asset_url(path)
-            tag = f'<script src="{url}"></script>' if isinstance(child, JavascriptLink) else f'<link rel="stylesheet" href="{url}">'
+            # defer: Leaflet (148 KB) and markercluster no longer hold up the page's first paint; they run once
+            # the page is parsed, in document order, before the map's script (deferred_map_script).
+            tag = f'<script src="{url}" defer></script>' if isinstance(child, JavascriptLink) else f'<link rel="stylesheet" href="{url}">'
             head.append(tag)
         elif isinstance(child, Element) and name == m.get_name():
             # The map div's own size rules and Leaflet's L_NO_TOUCH flags. Not folium's viewport meta (it sets
@@ -268,7 +290,7 @@ def render_parts(m: folium.Map, asset_url: Callable[[str], str]) -> MapParts:
     return MapParts(
         head=Markup("\n".join(head)),
         html=Markup(figure.html.render()),
-        script=Markup(figure.script.render()),
+        script=deferred_map_script(Markup(figure.script.render()), m.get_name()),
         name=m.get_name(),
     )
 

@@ -17,6 +17,7 @@ a hash of assets.json, so the same sources always give the same directory, byte 
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
@@ -157,7 +158,7 @@ def source_files(src: Path, out: Path | None = None) -> list[tuple[str, Path]]:
 
 def fingerprint(src: Path, out: Path) -> str:
     """A cheap summary of the sources (path, size, mtime): equal fingerprints need no rebuild."""
-    h = hashlib.sha256(str(src.resolve()).encode())
+    h = hashlib.sha256(str(src.resolve()).encode() + b"\0" + BUILD_FORMAT)
     for logical, file in source_files(src, out):
         st = file.stat()
         h.update(f"\0{logical}\0{st.st_size}\0{st.st_mtime_ns}".encode())
@@ -171,6 +172,22 @@ def hashed_name(logical: str, digest: str) -> str:
     if p.suffix and p.stem:
         return str(p.with_name(f"{p.stem}.{short}{p.suffix}"))
     return str(p.with_name(f"{p.name}.{short}"))
+
+
+# What a build directory holds besides the files (bumped when that changes, so older builds are not reused):
+# "gz1" = a gzip copy beside each text file, which WhiteNoise sends to browsers that accept gzip.
+BUILD_FORMAT = b"gz1"
+GZIP_SUFFIXES = frozenset({".js", ".mjs", ".css", ".svg", ".json", ".webmanifest", ".txt", ".html", ".map"})
+GZIP_MIN_BYTES = 500
+
+
+def _write_gzip(dest: Path, data: bytes) -> None:
+    """dest.gz beside dest for a text file (Leaflet's 148 KB are 42 KB gzipped); mtime 0, so builds stay byte for byte."""
+    if dest.suffix not in GZIP_SUFFIXES or len(data) < GZIP_MIN_BYTES:
+        return
+    packed = gzip.compress(data, compresslevel=9, mtime=0)
+    if len(packed) < len(data) * 0.95:
+        dest.with_name(dest.name + ".gz").write_bytes(packed)
 
 
 def _manifest_bytes(assets: Mapping[str, str]) -> bytes:
@@ -239,7 +256,7 @@ def _build_locked(src: Path, out: Path) -> BuildResult:
         contents[logical] = data
         assets[logical] = hashed_name(logical, hashlib.sha256(data).hexdigest())
     manifest = _manifest_bytes(assets)
-    build_id = hashlib.sha256(manifest).hexdigest()[:16]
+    build_id = hashlib.sha256(manifest + BUILD_FORMAT).hexdigest()[:16]
     target = builds / build_id
     built = False
     if not (target / MANIFEST_NAME).is_file():
@@ -251,6 +268,7 @@ def _build_locked(src: Path, out: Path) -> BuildResult:
                     dest = tmp / rel
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     dest.write_bytes(data)
+                    _write_gzip(dest, data)
             (tmp / MANIFEST_NAME).write_bytes(manifest)  # last: a directory with assets.json is complete
             if target.exists():
                 shutil.rmtree(target)  # an incomplete leftover (no assets.json)

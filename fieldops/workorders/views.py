@@ -61,7 +61,8 @@ def _points(orders: list[WorkOrder]) -> list[Point]:
 
 def _map_for(orders: list[WorkOrder]):  # type: ignore[no-untyped-def]
     settings = get_settings()
-    m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session()))
+    # Outlines on a whole-city map to 15 m (a pixel is ~20 m at zoom 13): 85 KB in the page instead of 129 KB.
+    m = build_map(settings, points=_points(orders), districts=districts_geojson(db.session(), simplify_m=15))
     return render_map(m)
 
 

@@ -271,6 +271,7 @@ function init() {
 
   setUpSearch();
   showQuestions();
+  form.dataset.intakeReady = ""; // app.css hid the questions until now, so the first paint shows none that go away
   form.elements.service_type.addEventListener("change", function () { showQuestions(); scheduleCheck(); });
   form.addEventListener("location:set", scheduleCheck);
   form.elements.resident_language.addEventListener("change", function () {

@@ -13,7 +13,7 @@ function popup(url, label) {
 }
 /** Add the markers to map in one cluster group (kept on the container as _fieldopsCluster). */
 export function cluster(map, cols, fit) {
-  var group = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+  var group = L.markerClusterGroup({ chunkedLoading: true, chunkInterval: 10, showCoverageOnHover: false, maxClusterRadius: 80 });
   var markers = [];
   var icons = {}; // one icon per style: Leaflet makes each marker's element from it
   function popupOf(layer) { return popup(layer.options.url, layer.options.title); } // built when opened

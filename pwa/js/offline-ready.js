@@ -74,8 +74,14 @@ if (userId) {
   var info = readyInfo();
   // After sign-in (a different or no user recorded) and when the copy is over an hour old.
   if (!info || info.userId !== userId || Date.now() - Date.parse(info.at) > 3600 * 1000) {
-    if (document.readyState === "complete") getReady();
-    else window.addEventListener("load", function () { getReady(); });
+    // Once the page is loaded and the browser is idle: the pages and data it fetches never compete with this
+    // page's own first paint and first taps (a slow phone on one bar of signal would feel both).
+    var whenIdle = function () {
+      if (window.requestIdleCallback) window.requestIdleCallback(function () { getReady(); }, { timeout: 3000 });
+      else setTimeout(getReady, 500);
+    };
+    if (document.readyState === "complete") whenIdle();
+    else window.addEventListener("load", whenIdle);
   }
 }
 

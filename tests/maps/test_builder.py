@@ -92,3 +92,15 @@ def test_the_map_leaves_the_page_its_zoom_and_its_scrolling(settings: Settings) 
     assert "viewport" not in head and "user-scalable" not in head
     assert "html, body" not in head and "#map {" not in head
     assert "position: relative" in head  # the map's own size rules stay
+
+
+def test_leaflet_does_not_hold_up_the_first_paint(settings: Settings) -> None:
+    # Leaflet and markercluster are deferred; the map's script waits for them (DOMContentLoaded) and keeps the map a
+    # global of its name, which the location picker's templates hand on.
+    parts = render_parts(build_map(settings, points=[Point(42.38, -71.1, "/w/1", "a job")]), _asset_url)
+    assert re.search(r'<script src="/static/vendor/leaflet/leaflet\.js" defer>', parts.head)
+    assert re.search(r'<script src="/static/vendor/leaflet\.markercluster/leaflet\.markercluster\.js" defer>', parts.head)
+    script = str(parts.script)
+    assert 'document.addEventListener("DOMContentLoaded", draw)' in script
+    assert f'window["{parts.name}"] = {parts.name};' in script
+    assert script.index("function draw()") < script.index("L.map(") < script.index("DOMContentLoaded")

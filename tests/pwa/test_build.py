@@ -211,3 +211,26 @@ def test_build_assets_command(app, tmp_path: Path) -> None:  # type: ignore[no-u
     assert (src / "dist" / "assets.json").is_file()
     again = app.test_cli_runner().invoke(args=["build-assets", "--src", str(src)])
     assert "already up to date" in again.output
+
+
+def test_text_files_get_a_gzip_copy_that_whitenoise_sends(tmp_path: Path) -> None:
+    import gzip
+
+    from fieldops.web.assets import static_files
+
+    result = build_assets(PWA_DIR, tmp_path / "dist")
+    leaflet = result.directory / result.assets["vendor/leaflet/leaflet.js"]
+    packed = leaflet.with_name(leaflet.name + ".gz").read_bytes()
+    assert gzip.decompress(packed) == leaflet.read_bytes() and len(packed) < leaflet.stat().st_size / 2
+    assert not list(result.directory.rglob("*.png.gz"))  # images are compressed already
+    manifest = AssetManifest(PWA_DIR, tmp_path / "dist")
+    app = static_files(lambda environ, start: [], manifest)
+    seen: dict[str, str] = {}
+    answer = app({"REQUEST_METHOD": "GET", "PATH_INFO": "/static/" + result.assets["vendor/leaflet/leaflet.js"],
+                  "HTTP_ACCEPT_ENCODING": "gzip", "wsgi.url_scheme": "http", "SERVER_NAME": "x", "SERVER_PORT": "80"},
+                 lambda status, headers: seen.update(headers))
+    try:
+        body = b"".join(answer)
+    finally:
+        answer.close()
+    assert seen.get("Content-Encoding") == "gzip" and body == packed

@@ -63,6 +63,9 @@ def test_my_work_lists_my_jobs_with_a_map(session, client, city) -> None:  # typ
     assert f'href="/work-orders/{mine.id}"' in html and f"/work-orders/{other.id}" not in html
     assert '"fieldops:cluster"' in html and re.search(r"/static/vendor/leaflet/leaflet\.[0-9a-f]{12}\.js", html)
     assert "HX-Request" in resp.headers["Vary"]
+    # browser-image-compression is loaded by photos.js when a big photo needs it, not by every page.
+    assert re.search(r'data-image-compression-src="/static/vendor/browser-image-compression/browser-image-compression\.[0-9a-f]{12}\.js"', html)
+    assert "<script src=\"/static/vendor/browser-image-compression/" not in html
 
 
 def test_filtering_returns_only_the_list_fragment_to_htmx(session, client, city) -> None:  # type: ignore[no-untyped-def]
