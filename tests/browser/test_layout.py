@@ -213,3 +213,65 @@ def test_a_work_order_created_in_triage_is_told_where_the_supervisor_is_looking(
     row.get_by_role("button", name="Create work order").click()
     _message_in_view(page, f"created for {tracking}")
     ctx.close()
+
+
+# The text of every control a crew or outreach user taps, its font size; and the contrast of the crew's main buttons
+# (the status and Complete buttons, read in sunlight: WCAG AAA, 7:1) against the colour they stand on.
+TEXT_AND_CONTRAST = """
+() => {
+  const lum = (c) => {
+    const [r, g, b] = c.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ground = (el) => {
+    for (; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor;
+      const alpha = bg.match(/[\\d.]+/g)[3];
+      if (alpha === undefined || Number(alpha) > 0.9) return bg;
+    }
+    return "rgb(255, 255, 255)";
+  };
+  const small = [], faint = [];
+  const sel = "main a[href], main button, main input:not([type=hidden]), main select, main textarea, main summary, main label";
+  for (const el of document.querySelectorAll(sel)) {
+    if (el.closest(".leaflet-container, [hidden], .visually-hidden")) continue;
+    const style = getComputedStyle(el);
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height || style.visibility === "hidden" || !(el.textContent || el.value || "").trim()) continue;
+    if (parseFloat(style.fontSize) < 15.5) small.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.value).trim().slice(0, 30)}" ${style.fontSize}`);
+  }
+  for (const el of document.querySelectorAll("main button.primary, main button.big")) {
+    if (!el.getBoundingClientRect().width || el.disabled) continue;
+    const [a, b] = [lum(getComputedStyle(el).color), lum(ground(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 7) faint.push(`"${el.textContent.trim().slice(0, 30)}" ${ratio.toFixed(2)}:1`);
+  }
+  return { small, faint };
+}
+"""
+
+
+@pytest.mark.parametrize("width", (390, 1024))
+def test_field_text_is_big_and_the_crews_main_buttons_read_in_sunlight(browser, live_server, day, session, width) -> None:  # type: ignore[no-untyped-def]
+    from fieldops.workorders.models import WorkOrderStatus
+
+    on_site = day["jobs"][2]
+    on_site.status = WorkOrderStatus.ON_SITE  # the Complete form shows
+    session.commit()
+    pages = dict(_pages(day))
+    pages["alice"] = [*pages["alice"], f"/work-orders/{on_site.id}"]
+    height = 844 if width < 700 else 768
+    problems: dict[str, dict[str, list[str]]] = {}
+    for user in ("alice", "olga", ""):
+        ctx = browser.new_context(viewport={"width": width, "height": height}, has_touch=True, is_mobile=width < 700, locale="en-US")
+        page = ctx.new_page()
+        if user:
+            sign_in(page, live_server, user)
+        for url in pages[user]:
+            page.goto(live_server + url)
+            page.wait_for_load_state("load")
+            found = page.evaluate(TEXT_AND_CONTRAST)
+            if found["small"] or found["faint"]:
+                problems[f"{user or 'resident'} {url}"] = found
+        ctx.close()
+    assert not problems, "\n".join(f"{where}: {found}" for where, found in problems.items())
