@@ -6,6 +6,9 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 
+from flask_babel import gettext as _
+
+from fieldops.catalog import texts
 from fieldops.catalog.models import AttributeType, ServiceAttribute, ServiceType
 from fieldops.db import utcnow
 from fieldops.errors import DomainError
@@ -23,7 +26,7 @@ def validate_answers(service_type: ServiceType, raw: Mapping[str, Sequence[str]]
     by_code = {attr.code: attr for attr in service_type.attributes}
     unknown = sorted(code for code in raw if code not in by_code)
     if unknown:
-        raise DomainError(f"Unknown attribute {_quote(unknown[0])} for service {_quote(service_type.code)}.")
+        raise DomainError(_("Unknown attribute %(attribute)s for service %(service)s.", attribute=_quote(unknown[0]), service=_quote(service_type.code)))
     answers: dict[str, AnswerValue] = {}
     for attr in sorted(service_type.attributes, key=lambda a: (a.order or 0, a.id or 0)):
         # `is False`: an attribute built in memory and not yet flushed has variable=None, meaning the default (True).
@@ -33,7 +36,7 @@ def validate_answers(service_type: ServiceType, raw: Mapping[str, Sequence[str]]
         values = [v.strip() for v in raw.get(attr.code, ()) if v is not None and v.strip()]
         if not values:
             if attr.required:
-                raise DomainError(f"Attribute {_label(attr)} is required.")
+                raise DomainError(_("Attribute %(attribute)s is required.", attribute=_label(attr)))
             continue
         answers[attr.code] = _clean(attr, values)
     return answers
@@ -44,31 +47,31 @@ def _clean(attr: ServiceAttribute, values: list[str]) -> AnswerValue:
         allowed = [str(v["key"]) for v in attr.values]
         bad = [v for v in values if v not in allowed]
         if bad:
-            raise DomainError(f"Attribute {_label(attr)}: {_quote(bad[0])} is not one of {', '.join(allowed)}.")
+            raise DomainError(_("Attribute %(attribute)s: %(value)s is not one of %(allowed)s.", attribute=_label(attr), value=_quote(bad[0]), allowed=", ".join(allowed)))
         chosen = set(values)
         # The definition's order, each key once, whatever order and repeats the client sent.
         return [key for key in allowed if key in chosen]
     if len(values) > 1:
-        raise DomainError(f"Attribute {_label(attr)} takes one value, not {len(values)}.")
+        raise DomainError(_("Attribute %(attribute)s takes one value, not %(count)s.", attribute=_label(attr), count=len(values)))
     value = values[0]
     if attr.datatype is AttributeType.SINGLEVALUELIST:
         allowed = [str(v["key"]) for v in attr.values]
         if value not in allowed:
-            raise DomainError(f"Attribute {_label(attr)}: {_quote(value)} is not one of {', '.join(allowed)}.")
+            raise DomainError(_("Attribute %(attribute)s: %(value)s is not one of %(allowed)s.", attribute=_label(attr), value=_quote(value), allowed=", ".join(allowed)))
         return value
     if attr.datatype is AttributeType.NUMBER:
         try:
             number = float(value)
         except ValueError:
-            raise DomainError(f"Attribute {_label(attr)} must be a number, not {_quote(value)}.") from None
+            raise DomainError(_("Attribute %(attribute)s must be a number, not %(value)s.", attribute=_label(attr), value=_quote(value))) from None
         if not math.isfinite(number):
-            raise DomainError(f"Attribute {_label(attr)} must be a finite number.")
+            raise DomainError(_("Attribute %(attribute)s must be a finite number.", attribute=_label(attr)))
         return number
     if attr.datatype is AttributeType.DATETIME:
         return _iso_datetime(attr, value)
     limit = MAX_TEXT_LENGTH if attr.datatype is AttributeType.TEXT else MAX_STRING_LENGTH
     if len(value) > limit:
-        raise DomainError(f"Attribute {_label(attr)} is longer than {limit} characters.")
+        raise DomainError(_("Attribute %(attribute)s is longer than %(limit)s characters.", attribute=_label(attr), limit=limit))
     return value
 
 
@@ -77,20 +80,22 @@ def _iso_datetime(attr: ServiceAttribute, value: str) -> str:
         # Python 3.11 reads every ISO 8601 form Open311 clients send, including a trailing Z.
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise DomainError(f"Attribute {_label(attr)} must be an ISO 8601 date and time, e.g. 2024-05-01T14:30:00-04:00.") from None
+        raise DomainError(_("Attribute %(attribute)s must be an ISO 8601 date and time, e.g. 2024-05-01T14:30:00-04:00.", attribute=_label(attr))) from None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
-        raise DomainError(f"Attribute {_label(attr)} needs a time zone (e.g. -04:00 or Z).")
+        raise DomainError(_("Attribute %(attribute)s needs a time zone (e.g. -04:00 or Z).", attribute=_label(attr)))
     try:
         # Stored in UTC like every other time, so answers compare and sort.
         at = parsed.astimezone(dt.UTC)
     except OverflowError:
-        raise DomainError(f"Attribute {_label(attr)} is not a plausible date and time.") from None
+        raise DomainError(_("Attribute %(attribute)s is not a plausible date and time.", attribute=_label(attr))) from None
     # The same range as every date a person types about the city's work (fieldops/web/validation.py).
     return validation.query_time(at, attr.code, utcnow()).isoformat()
 
 
 def _label(attr: ServiceAttribute) -> str:
-    return f"{_quote(attr.code)} ({attr.description})" if attr.description else _quote(attr.code)
+    # The question in the reader's language (the code stays as the client sent it).
+    question = texts.attribute_text(attr)
+    return f"{_quote(attr.code)} ({question})" if question else _quote(attr.code)
 
 
 def _quote(value: str) -> str:

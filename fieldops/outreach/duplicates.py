@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 import numpy as np
 import shapely
 import sqlalchemy as sa
@@ -180,7 +181,7 @@ def request_by_tracking(session: Session, tracking_number: str) -> ServiceReques
     if TRACKING_RE.match(number):
         req = session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_number == number))
     if req is None:
-        raise NotFound(f"There is no request with tracking number {tracking_number.strip()[:20]}.")
+        raise NotFound(_("There is no request with tracking number %(tracking)s.", tracking=tracking_number.strip()[:20]))
     return req
 
 

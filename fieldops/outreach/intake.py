@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -69,7 +70,7 @@ def event_for(session: Session, event_id: Any) -> OutreachEvent | None:
     if isinstance(event_id, str) and event_id.isdigit():
         event_id = int(event_id)
     if isinstance(event_id, bool) or not isinstance(event_id, int) or not 0 < event_id < 2**31:
-        raise DomainError("The event this request was logged at is not a valid event.")
+        raise DomainError(_("The event this request was logged at is not a valid event."))
     return get_event(session, event_id)
 
 
@@ -78,7 +79,7 @@ def language_code(value: Any, default: str = "en") -> str:
     if value in (None, ""):
         return default
     if not isinstance(value, str) or value not in RESIDENT_LANGUAGES:
-        raise DomainError("Choose the resident's language from the list.")
+        raise DomainError(_("Choose the resident's language from the list."))
     return value
 
 
@@ -87,12 +88,12 @@ def answers_for(service_type: ServiceType, raw: Mapping[str, Any] | None) -> dic
     if not raw:
         return validate_answers(service_type, {})
     if not isinstance(raw, Mapping):
-        raise DomainError("The answers to the service's questions must be an object.")
+        raise DomainError(_("The answers to the service's questions must be an object."))
     lists: dict[str, Sequence[str]] = {}
     for code, value in raw.items():
         values = value if isinstance(value, list) else [value]
         if not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in values):
-            raise DomainError(f"The answer to “{code}” must be text or a number.")
+            raise DomainError(_("The answer to “%(code)s” must be text or a number.", code=code))
         lists[str(code)] = [str(v) for v in values]
     return validate_answers(service_type, lists)
 

@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask_babel import gettext as _
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
@@ -47,19 +48,19 @@ def create_event(
 ) -> OutreachEvent:
     """Plan an event; its ward/district comes from its point."""
     if not may_run_events(actor):
-        raise Forbidden("Only outreach staff and supervisors can create events.")
+        raise Forbidden(_("Only outreach staff and supervisors can create events."))
     name, place = name.strip(), place.strip()
     if not name:
-        raise DomainError("Give the event a name, e.g. “Coffee hour at Union Square”.")
+        raise DomainError(_("Give the event a name, e.g. “Coffee hour at Union Square”."))
     if len(name) > 160 or len(place) > 255:
-        raise DomainError("The name (160 characters) or the place (255) is too long.")
+        raise DomainError(_("The name (160 characters) or the place (255) is too long."))
     validate_location(latitude, longitude)
     if latitude is None and not place:
-        raise DomainError("Say where the event is: tap the map or type the place.")
+        raise DomainError(_("Say where the event is: tap the map or type the place."))
     if ends_at <= starts_at:
-        raise DomainError("The event must end after it starts.")
+        raise DomainError(_("The event must end after it starts."))
     if ends_at - starts_at > dt.timedelta(hours=MAX_EVENT_HOURS):
-        raise DomainError(f"An event can last at most {MAX_EVENT_HOURS} hours; check the dates.")
+        raise DomainError(_("An event can last at most %(hours)s hours; check the dates.", hours=MAX_EVENT_HOURS))
     district_id = None
     if latitude is not None and longitude is not None:
         district_id = (district_index or DistrictIndex.load(session)).locate(longitude, latitude)
@@ -84,7 +85,7 @@ def get_event(session: Session, event_id: int) -> OutreachEvent:
     """An event by id, or NotFound."""
     event = session.get(OutreachEvent, event_id)
     if event is None:
-        raise NotFound(f"There is no outreach event {event_id}.")
+        raise NotFound(_("There is no outreach event %(id)s.", id=event_id))
     return event
 
 
@@ -115,9 +116,9 @@ def check_in(session: Session, user: User, event: OutreachEvent, *, at: dt.datet
     """Check the user in to the event (leaving any other event); checking in twice is a no-op."""
     at = at or utcnow()
     if at < event.starts_at - CHECKIN_GRACE:
-        raise DomainError(f"“{event.name}” has not started yet; check in on the day.")
+        raise DomainError(_("“%(name)s” has not started yet; check in on the day.", name=event.name))
     if at > event.ends_at + CHECKIN_GRACE:
-        raise DomainError(f"“{event.name}” is over; it is no longer possible to check in.")
+        raise DomainError(_("“%(name)s” is over; it is no longer possible to check in.", name=event.name))
     current = current_checkin(session, user)
     if current is not None:
         if current.event_id == event.id:
@@ -143,9 +144,9 @@ def check_out(session: Session, user: User, event: OutreachEvent, *, at: dt.date
 def add_residents(session: Session, user: User, event: OutreachEvent, count: int = 1) -> int:
     """Count residents met at the event (a negative count corrects a mistaken tap); returns the new total."""
     if not policies.can_count_residents(user):
-        raise Forbidden("You cannot count residents at events.")
+        raise Forbidden(_("You cannot count residents at events."))
     if count == 0 or abs(count) > MAX_RESIDENTS_STEP:
-        raise DomainError(f"Count between 1 and {MAX_RESIDENTS_STEP} residents at a time.")
+        raise DomainError(_("Count between 1 and %(max)s residents at a time.", max=MAX_RESIDENTS_STEP))
     # One UPDATE, not read-modify-write: several tablets tap at the same event at once.
     session.execute(
         sa.update(OutreachEvent)
@@ -225,16 +226,16 @@ def check_sync_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
     """An event outbox action's fields ("checkin" with action in/out, "residents" with count), or a 422."""
     event_id = fields.get("event_id")
     if isinstance(event_id, bool) or not isinstance(event_id, int) or not 0 < event_id < 2**31:
-        raise DomainError("This change does not say which event it is for.")
+        raise DomainError(_("This change does not say which event it is for."))
     if kind == "checkin":
         action = fields.get("action")
         if action not in ("in", "out"):
-            raise DomainError("A check-in must be “in” or “out”.")
+            raise DomainError(_("A check-in must be “in” or “out”."))
         return {"event_id": event_id, "action": action}
     if kind == "residents":
         count = fields.get("count", 1)
         if isinstance(count, bool) or not isinstance(count, int):
-            raise DomainError("The number of residents must be a whole number.")
+            raise DomainError(_("The number of residents must be a whole number."))
         return {"event_id": event_id, "count": count}
     raise DomainError(f"Unknown kind of change {kind!r}.")
 

@@ -8,6 +8,7 @@ import re
 import secrets
 from typing import Any
 
+from flask_babel import gettext as _
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -60,10 +61,10 @@ def default_public_description(channel: Channel, description: str, *, follow_on:
 def set_public_description(session: Session, actor: User, req: ServiceRequest, text: str) -> bool:
     """A supervisor sets or clears the text the public sees; recorded in the (staff-only) history. False if unchanged."""
     if not actor.is_supervisor:
-        raise Forbidden("Only supervisors can change the public description.")
+        raise Forbidden(_("Only supervisors can change the public description."))
     text = (text or "").strip()
     if len(text) > MAX_PUBLIC_DESCRIPTION:
-        raise DomainError(f"The public description is too long (at most {MAX_PUBLIC_DESCRIPTION} characters).")
+        raise DomainError(_("The public description is too long (at most %(max)s characters).", max=MAX_PUBLIC_DESCRIPTION))
     old = req.public_description or ""
     if text == old:
         return False
@@ -84,7 +85,7 @@ def set_public_description(session: Session, actor: User, req: ServiceRequest, t
 def validate_location(latitude: float | None, longitude: float | None) -> None:
     """Refuse coordinates that cannot be on Earth, or only one of the pair (the shared rule, fieldops/web/validation.py)."""
     if latitude is not None and not math.isfinite(latitude) or longitude is not None and not math.isfinite(longitude):
-        raise DomainError("The location is not a number.")
+        raise DomainError(_("The location is not a number."))
     validation.location(latitude, longitude)
 
 
@@ -125,12 +126,12 @@ def create_request(
     """
     validate_location(latitude, longitude)
     if latitude is None and not address.strip():
-        raise DomainError("Give a location: a point on the map or an address.")
+        raise DomainError(_("Give a location: a point on the map or an address."))
     created_at = created_at or utcnow()
     if tracking_number is not None:
         tracking_number = normalise_tracking_number(tracking_number)
         if not TRACKING_RE.match(tracking_number):
-            raise DomainError("That tracking number is not in the form XXXX-XXXX.")
+            raise DomainError(_("That tracking number is not in the form XXXX-XXXX."))
     district_id = None
     if latitude is not None and longitude is not None:
         index = district_index or DistrictIndex.load(session)
@@ -228,7 +229,7 @@ def close_as_duplicate(
     """
     survivor = root_request(survivor)
     if survivor.id == duplicate.id:
-        raise DomainError("A request cannot be a duplicate of itself.")
+        raise DomainError(_("A request cannot be a duplicate of itself."))
     earlier = list(session.scalars(sa.select(ServiceRequest).where(ServiceRequest.duplicate_of_id == duplicate.id)))
     for other in earlier:
         other.duplicate_of = survivor

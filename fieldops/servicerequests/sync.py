@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from flask_babel import gettext as _
 import sqlalchemy as sa
 
 from fieldops.access import policies
@@ -53,29 +54,29 @@ def check_request(fields: dict[str, Any]) -> RequestFields:
     f, text = fields, protocol.text
     code = f.get("service_type")
     if not code or not isinstance(code, str):
-        raise DomainError("Choose what the request is about.")
+        raise DomainError(_("Choose what the request is about."))
     channel_value = f.get("channel") or None
     if channel_value is not None and channel_value not in [c.value for c in REQUEST_CHANNELS]:
-        raise DomainError(f"Unknown channel “{channel_value}”.")
+        raise DomainError(_("Unknown channel “%(channel)s”.", channel=channel_value))
     consent = f.get("contact_consent", False)
     if not isinstance(consent, bool):
-        raise DomainError("contact_consent must be true or false.")
+        raise DomainError(_("contact_consent must be true or false."))
     tracking = f.get("tracking_number")
     if tracking is not None:
         if not isinstance(tracking, str):
-            raise DomainError("That tracking number is not in the form XXXX-XXXX.")
+            raise DomainError(_("That tracking number is not in the form XXXX-XXXX."))
         tracking = requests.normalise_tracking_number(tracking)
         if not requests.TRACKING_RE.match(tracking):
-            raise DomainError("That tracking number is not in the form XXXX-XXXX.")
+            raise DomainError(_("That tracking number is not in the form XXXX-XXXX."))
     texts = {
-        "duplicate_of": text(f, "duplicate_of", 20, "existing request's tracking number"),
-        "description_language": text(f, "description_language", 8, "description's language"),
-        "description": text(f, "description"),
-        "address": text(f, "address"),
-        "resident_name": text(f, "resident_name", label="resident's name"),
+        "duplicate_of": text(f, "duplicate_of", 20, _("existing request's tracking number")),
+        "description_language": text(f, "description_language", 8, _("description's language")),
+        "description": text(f, "description", label=_("description")),
+        "address": text(f, "address", label=_("address")),
+        "resident_name": text(f, "resident_name", label=_("resident's name")),
         "resident_phone": validation.phone(f.get("resident_phone")),
         "resident_email": validation.email(f.get("resident_email")),
-        "resident_language": text(f, "resident_language", 8, "resident's language") or "en",
+        "resident_language": text(f, "resident_language", 8, _("resident's language")) or "en",
     }
     return RequestFields(
         service_type=code,
@@ -93,12 +94,12 @@ def apply_request(ctx: SyncContext, action: Action) -> Outcome:
     parsed: RequestFields = action.parsed
     service_type = session.scalar(sa.select(ServiceType).where(ServiceType.code == parsed.service_type, ServiceType.active.is_(True)))
     if service_type is None:
-        raise DomainError(f"Unknown service type “{parsed.service_type}”.")
+        raise DomainError(_("Unknown service type “%(code)s”.", code=parsed.service_type))
     channel = parsed.channel or (Channel.OUTREACH if user.role == Role.OUTREACH else Channel.STAFF)
     tracking = parsed.tracking_number
     # Only another request can hold it: this key's own request would have been answered from the key table.
     if tracking is not None and session.scalar(sa.select(ServiceRequest.id).where(ServiceRequest.tracking_number == tracking)) is not None:
-        raise Conflict(f"Tracking number {tracking} is already used by another request; pick a new one and send again.")
+        raise Conflict(_("Tracking number %(tracking)s is already used by another request; pick a new one and send again.", tracking=tracking))
     # Outreach context (event, the type's questions, "add to the existing request"): fieldops/outreach/intake.py.
     texts = parsed.texts
     logged = intake.log_request(

@@ -15,6 +15,7 @@ from typing import Any
 from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _, lazy_gettext as _l
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.interfaces import LoaderOption
@@ -41,6 +42,13 @@ MAX_NOT_HOME_ATTEMPTS = 3
 MAX_COMMENTS = 5000
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,4})?$|^other$")
 RESOLUTION_WORDS = {Resolution.YES: "resolved", Resolution.PARTLY: "partly resolved", Resolution.NO: "not resolved"}
+# A visit's status as the pages show it (templates/visits/detail.html), for refusals that name it.
+STATUS_WORDS = {VisitStatus.PENDING: _l("to visit"), VisitStatus.DONE: _l("done"), VisitStatus.CANCELLED: _l("cancelled")}
+
+
+def status_word(status: VisitStatus) -> str:
+    """The visit status in the reader's language ("done", "cancelled", "to visit")."""
+    return str(STATUS_WORDS[status])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +76,7 @@ def get_visit(session: Session, user: User, visit_id: int) -> FollowUpVisit:
         options=[joinedload(FollowUpVisit.request).joinedload(ServiceRequest.service_type), joinedload(FollowUpVisit.assigned_to)],
     )
     if visit is None or not policies.can_view_visit(user, visit):
-        raise NotFound(f"There is no follow-up visit {visit_id}.")
+        raise NotFound(_("There is no follow-up visit %(id)s.", id=visit_id))
     return visit
 
 
@@ -161,9 +169,9 @@ def add_visit(
 ) -> FollowUpVisit:
     """A supervisor adds a follow-up visit by hand (any request, any number of times)."""
     if not policies.can_manage_visits(user):
-        raise Forbidden("Only supervisors can add follow-up visits.")
+        raise Forbidden(_("Only supervisors can add follow-up visits."))
     if assignee is not None and not is_visitor(assignee):
-        raise DomainError(f"{assignee.full_name} does not make follow-up visits (outreach staff and supervisors do).")
+        raise DomainError(_("%(name)s does not make follow-up visits (outreach staff and supervisors do).", name=assignee.full_name))
     now = now or utcnow()
     job = _completed_job(req) or (req.work_orders[-1] if req.work_orders else None)
     visit = FollowUpVisit(
@@ -195,11 +203,11 @@ def add_visit(
 def assign_visit(session: Session, user: User, visit: FollowUpVisit, assignee: User | None) -> FollowUpVisit:
     """A supervisor gives a pending visit to someone, or back to the shared list (None)."""
     if not policies.can_manage_visits(user):
-        raise Forbidden("Only supervisors can assign follow-up visits.")
+        raise Forbidden(_("Only supervisors can assign follow-up visits."))
     if visit.status != VisitStatus.PENDING:
-        raise DomainError(f"Follow-up visit #{visit.id} is {visit.status.value}; only pending visits can be assigned.")
+        raise DomainError(_("Follow-up visit #%(id)s is %(status)s; only pending visits can be assigned.", id=visit.id, status=status_word(visit.status)))
     if assignee is not None and not is_visitor(assignee):
-        raise DomainError(f"{assignee.full_name} does not make follow-up visits (outreach staff and supervisors do).")
+        raise DomainError(_("%(name)s does not make follow-up visits (outreach staff and supervisors do).", name=assignee.full_name))
     new_id = assignee.id if assignee is not None else None
     if visit.assigned_to_id == new_id:
         return visit
@@ -221,9 +229,9 @@ def assign_visit(session: Session, user: User, visit: FollowUpVisit, assignee: U
 def cancel_visit(session: Session, user: User, visit: FollowUpVisit, reason: str = "") -> FollowUpVisit:
     """A supervisor cancels a pending visit (e.g. the resident asked not to be visited)."""
     if not policies.can_manage_visits(user):
-        raise Forbidden("Only supervisors can cancel follow-up visits.")
+        raise Forbidden(_("Only supervisors can cancel follow-up visits."))
     if visit.status != VisitStatus.PENDING:
-        raise DomainError(f"Follow-up visit #{visit.id} is {visit.status.value}; only pending visits can be cancelled.")
+        raise DomainError(_("Follow-up visit #%(id)s is %(status)s; only pending visits can be cancelled.", id=visit.id, status=status_word(visit.status)))
     visit.status = VisitStatus.CANCELLED
     visit.completed_at = utcnow()
     reason = reason.strip()[:MAX_COMMENTS]
@@ -262,9 +270,9 @@ def _visit_options() -> list[LoaderOption]:
 def my_visits(session: Session, user: User, *, due_before: dt.datetime, everyone: bool = False) -> list[FollowUpVisit]:
     """Pending visits due before `due_before`, assigned to the user or to nobody (everyone's: supervisors), soonest due first."""
     if not is_visitor(user):
-        raise Forbidden("Follow-up visits are made by outreach staff and supervisors.")
+        raise Forbidden(_("Follow-up visits are made by outreach staff and supervisors."))
     if everyone and not policies.can_manage_visits(user):
-        raise Forbidden("Only supervisors can list everyone's visits.")
+        raise Forbidden(_("Only supervisors can list everyone's visits."))
     stmt = sa.select(FollowUpVisit).where(FollowUpVisit.status == VisitStatus.PENDING, FollowUpVisit.due_at < due_before)
     if not everyone:
         stmt = stmt.where(sa.or_(FollowUpVisit.assigned_to_id == user.id, FollowUpVisit.assigned_to_id.is_(None)))
@@ -333,7 +341,7 @@ def clean_language(value: str | None) -> str:
     """A short language code (en, es, pt-br, other); anything else is refused."""
     lang = (value or "en").strip().lower()
     if not LANGUAGE_RE.match(lang) or len(lang) > 8:
-        raise DomainError(f"“{value}” is not a language code.")
+        raise DomainError(_("“%(value)s” is not a language code.", value=value))
     return lang
 
 
@@ -356,21 +364,21 @@ def record_outcome(
     """Record what happened at the door; "no"/"partly" opens a linked follow-on request, not home retries then leaves a card."""
     now = now or utcnow()
     if not may_record(user, visit):
-        raise Forbidden("This follow-up visit is assigned to someone else.")
+        raise Forbidden(_("This follow-up visit is assigned to someone else."))
     if visit.status != VisitStatus.PENDING:
-        raise Conflict(f"Follow-up visit #{visit.id} was already recorded ({visit.status.value}).")
+        raise Conflict(_("Follow-up visit #%(id)s was already recorded (%(status)s).", id=visit.id, status=status_word(visit.status)))
     comments = (comments or "").strip()
     if len(comments) > MAX_COMMENTS:
-        raise DomainError(f"The comments are too long (at most {MAX_COMMENTS} characters).")
+        raise DomainError(_("The comments are too long (at most %(max)s characters).", max=MAX_COMMENTS))
     language = clean_language(language)
     req = visit.request
     follow_on: ServiceRequest | None = None
 
     if outcome == VisitOutcome.REACHED:
         if resolved is None:
-            raise DomainError("Ask whether the problem is fixed: yes, partly or no.")
+            raise DomainError(_("Ask whether the problem is fixed: yes, partly or no."))
         if satisfaction is not None and not 1 <= satisfaction <= 5:
-            raise DomainError("Satisfaction is a number from 1 to 5.")
+            raise DomainError(_("Satisfaction is a number from 1 to 5."))
     elif outcome in (VisitOutcome.NOT_HOME, VisitOutcome.LEFT_CARD):
         # Nobody answered: no questions were asked, so no answers may be stored.
         resolved, satisfaction = None, None
@@ -442,7 +450,7 @@ def attach_visit_photos(
     attached = photos.attach_photos(session, user, photo_ids, request_id=visit.request_id, kind=PhotoKind.VISIT, source_key=source_key)
     for photo in attached:
         if photo.visit_id not in (None, visit.id):
-            raise DomainError(f"Photo {photo.id} belongs to another visit.")
+            raise DomainError(_("Photo %(id)s belongs to another visit.", id=photo.id))
         photo.visit_id = visit.id
     return attached
 

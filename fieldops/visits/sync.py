@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _, lazy_gettext as _l
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
@@ -42,31 +42,31 @@ def parse_fields(fields: dict[str, Any]) -> dict[str, Any]:
     """Validate a visit action's fields (422 with a message for the visitor on anything malformed)."""
     visit_id = fields.get("visit_id")
     if isinstance(visit_id, bool) or not isinstance(visit_id, int) or not 0 < visit_id < 2**31:
-        raise DomainError("This change does not say which follow-up visit it is for.")
+        raise DomainError(_("This change does not say which follow-up visit it is for."))
     outcome = OUTCOMES.get(fields.get("outcome"))  # type: ignore[arg-type]
     if outcome is None:
-        raise DomainError("Say whether the resident was reached or not home.")
+        raise DomainError(_("Say whether the resident was reached or not home."))
     resolved_raw = fields.get("resolved")
     resolved = None
     if resolved_raw not in (None, ""):
         resolved = RESOLUTIONS.get(resolved_raw)
         if resolved is None:
-            raise DomainError("“Is it fixed?” is answered yes, partly or no.")
+            raise DomainError(_("“Is it fixed?” is answered yes, partly or no."))
     if outcome == VisitOutcome.REACHED and resolved is None:
-        raise DomainError("Ask whether the problem is fixed: yes, partly or no.")
+        raise DomainError(_("Ask whether the problem is fixed: yes, partly or no."))
     satisfaction = fields.get("satisfaction")
     if satisfaction in (None, ""):
         satisfaction = None
     elif isinstance(satisfaction, bool) or not isinstance(satisfaction, int) or not 1 <= satisfaction <= 5:
-        raise DomainError("Satisfaction is a number from 1 to 5.")
+        raise DomainError(_("Satisfaction is a number from 1 to 5."))
     comments = fields.get("comments") or ""
     if not isinstance(comments, str):
-        raise DomainError("The comments must be text.")
+        raise DomainError(_("The comments must be text."))
     if len(comments) > services.MAX_COMMENTS:
-        raise DomainError(f"The comments are too long (at most {services.MAX_COMMENTS} characters).")
+        raise DomainError(_("The comments are too long (at most %(max)s characters).", max=services.MAX_COMMENTS))
     language = fields.get("language") or "en"
     if not isinstance(language, str):
-        raise DomainError("The language must be a language code.")
+        raise DomainError(_("The language must be a language code."))
     return {
         "visit_id": visit_id,
         "outcome": outcome,
@@ -89,14 +89,14 @@ def apply_visit_action(ctx: SyncContext, action: Action) -> Outcome:
         .execution_options(populate_existing=True)
     )
     if visit is None:
-        raise NotFound(f"There is no follow-up visit {f['visit_id']}.")
+        raise NotFound(_("There is no follow-up visit %(id)s.", id=f["visit_id"]))
     stale = action.base_version is not None and action.base_version != visit.version
     situation = None
     if visit.status != VisitStatus.PENDING:
         situation = _already_done_reason(session, settings, user, visit)
     elif not policies.can_record_visit(user, visit):
         if not stale:
-            raise Forbidden("This follow-up visit is assigned to someone else.")
+            raise Forbidden(_("This follow-up visit is assigned to someone else."))
         who = visit.assigned_to.full_name if visit.assigned_to is not None else "someone else"
         situation = f"Follow-up visit #{visit.id} was given to {who} while you were offline"
     if situation is not None:

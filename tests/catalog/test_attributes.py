@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask_babel import refresh
 
 from fieldops.catalog.attributes import MAX_STRING_LENGTH, validate_answers
 from fieldops.catalog.models import AttributeType, Department, ServiceAttribute, ServiceType
@@ -91,3 +92,22 @@ def test_service_without_attributes_accepts_nothing_but_nothing() -> None:
     assert validate_answers(st, {}) == {}
     with pytest.raises(DomainError, match="Unknown attribute 'x'"):
         validate_answers(st, {"x": ["1"]})
+
+
+def test_refusals_are_in_the_readers_language_naming_the_question_as_they_read_it(app) -> None:  # type: ignore[no-untyped-def]
+    st = _service()
+    st.attributes[0].translations = {"es": {"description": "¿Dónde está el árbol?"}}
+    # refresh(): Flask-Babel keeps the locale it chose in the test's app context, which these requests share.
+    with app.test_request_context("/?lang=es"):
+        refresh()
+        with pytest.raises(DomainError) as caught:
+            validate_answers(st, {"WHERE": ["garden"]})
+        assert caught.value.message == "Atributo 'WHERE' (¿Dónde está el árbol?): 'garden' no es uno de street, park."
+        with pytest.raises(DomainError) as caught:
+            validate_answers(st, {"WHERE": ["street"], "HEIGHT": ["tall"]})
+        assert caught.value.message == "El atributo 'HEIGHT' (Height in feet) debe ser un número, no 'tall'."
+    with app.test_request_context("/"):  # English readers: the message as before
+        refresh()
+        with pytest.raises(DomainError) as caught:
+            validate_answers(st, {"WHERE": ["garden"]})
+        assert caught.value.message == "Attribute 'WHERE' (Where is the tree?): 'garden' is not one of street, park."

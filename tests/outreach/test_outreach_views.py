@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from factories import UNION_SQUARE, make_job
 from fieldops.catalog.models import AttributeType, ServiceAttribute
+from fieldops.db import utcnow
 from fieldops.outreach.models import EventCheckin, OutreachEvent
 from fieldops.servicerequests.models import Channel, ServiceRequest
 from fieldops.workorders.models import WorkOrderStatus
@@ -120,3 +123,21 @@ def test_public_status_page_shows_progress_and_no_personal_data(session, client,
     # In Spanish, by link.
     html = client.get(f"/status/{req.tracking_number}?lang=es").get_data(as_text=True)
     assert '<html lang="es">' in html and "Abierta" in html
+
+
+def test_refusals_reach_a_spanish_reader_in_spanish(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    login(client, "olga")
+    token = csrf_token(client, "/events?lang=es")  # the language menu's choice, kept for the session
+    # The event (fieldops/outreach/services.py).
+    resp = client.post("/events", data={"csrf_token": token, "name": "Tenants meeting", "place": "Library",
+                                         "day": (utcnow() + dt.timedelta(days=30)).date().isoformat(), "start": "18:00", "end": "17:00"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "El evento debe terminar después de empezar." in html
+    # The intake's own checks (fieldops/outreach/intake.py) ...
+    base = {"csrf_token": token, "service_type": "streetlight", "address": "Bow St"}
+    resp = client.post("/requests/new", data={**base, "resident_language": "tlh"})
+    assert resp.status_code == 422 and "Elija el idioma del residente en la lista." in resp.get_data(as_text=True)
+    # ... and "add to this request" naming a request that does not exist (fieldops/outreach/duplicates.py).
+    resp = client.post("/requests/new", data={**base, "duplicate_of": "ZZZZ-ZZZZ"})
+    assert "No hay ninguna solicitud con el número de seguimiento ZZZZ-ZZZZ." in resp.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)) == 0

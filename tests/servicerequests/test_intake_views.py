@@ -1,4 +1,5 @@
 import io
+import uuid
 
 import sqlalchemy as sa
 
@@ -6,6 +7,7 @@ from fieldops.photos.models import Photo, PhotoKind
 from fieldops.servicerequests.models import Channel, ServiceRequest
 from helpers import csrf_token, login
 from imagefactory import make_jpeg
+from sync.sync_helpers import Tablet
 
 
 def test_outreach_staff_start_on_the_intake_form(client, city) -> None:  # type: ignore[no-untyped-def]
@@ -52,4 +54,23 @@ def test_intake_needs_a_type_and_a_location(session, client, city) -> None:  # t
     assert resp.status_code == 422 and "Give a location" in resp.get_data(as_text=True)
     resp = client.post("/requests/new", data={"csrf_token": token, "service_type": "nope", "address": "1 Elm St"})
     assert resp.status_code == 422
+    assert session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)) == 0
+
+
+def test_refusals_reach_a_spanish_reader_in_spanish(session, app, client, city) -> None:  # type: ignore[no-untyped-def]
+    login(client, "olga")
+    token = csrf_token(client, "/requests/new?lang=es")  # the language menu's choice, kept for the session
+    # The web form (fieldops/servicerequests/services.py).
+    resp = client.post("/requests/new", data={"csrf_token": token, "service_type": "streetlight"})
+    assert resp.status_code == 422 and "Indique una ubicación: un punto en el mapa o una dirección." in resp.get_data(as_text=True)
+    # The tablet's outbox (fieldops/servicerequests/sync.py), its field names too.
+    tablet = Tablet(app.test_client(), "olga")
+    tablet.client.get("/requests/new?lang=es")
+    body = {"kind": "request", "work_order_id": None, "base_version": None, "photo_ids": [], "captured_at": None,
+            "fields": {"service_type": "nope", "address": "1 Elm St"}}
+    resp = tablet.action(body, str(uuid.uuid4()))
+    assert resp.status_code == 422 and resp.get_json()["error"] == "Tipo de servicio desconocido: «nope»."
+    body["fields"] = {"service_type": "streetlight", "address": "x" * 1000}
+    resp = tablet.action(body, str(uuid.uuid4()))
+    assert resp.status_code == 422 and resp.get_json()["error"].startswith("El campo dirección es demasiado largo")
     assert session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)) == 0

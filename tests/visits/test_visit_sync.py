@@ -171,3 +171,15 @@ def test_crews_cannot_send_visit_outcomes_and_unknown_visits_are_404(session, ci
     session.commit()
     assert tablet("alice").action(visit_action(visit.id, visit.version, resolved="yes"), str(uuid.uuid4())).status_code == 403
     assert tablet("olga").action(visit_action(999_999, 1, resolved="yes"), str(uuid.uuid4())).status_code == 404
+
+
+def test_refusals_reach_a_spanish_tablet_in_spanish(session, city, tablet) -> None:  # type: ignore[no-untyped-def]
+    visit = make_due_visit(session, city)
+    session.commit()
+    t = tablet("olga")
+    t.client.get("/visits?lang=es")  # the language menu's choice, kept for the session
+    resp = t.action(visit_action(999_999, None, resolved="yes"), str(uuid.uuid4()))
+    assert resp.status_code == 404
+    assert resp.get_json()["error"] == "No existe la visita de seguimiento 999999."
+    resp = t.action(visit_action(visit.id, visit.version, resolved="yes", comments=["not", "text"]), str(uuid.uuid4()))
+    assert resp.status_code == 422 and resp.get_json()["error"] == "Los comentarios deben ser texto."

@@ -200,3 +200,31 @@ def test_completing_a_job_from_the_page_plans_the_visit_shown_in_the_panel(sessi
     page = client.get(f"/work-orders/{wo.id}").get_data(as_text=True)
     [visit] = session.scalars(sa.select(FollowUpVisit).where(FollowUpVisit.request_id == wo.request_id)).all()
     assert f'data-visit-id="{visit.id}"' in page and "Follow-up visits" in page
+
+
+def test_refusals_reach_a_spanish_supervisor_in_spanish(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    visit = make_due_visit(session, city)
+    session.commit()
+    login(client, "sam")
+    token = csrf_token(client, f"/visits/{visit.id}?lang=es")  # the language menu's choice, kept for the session
+    resp = client.post(f"/visits/{visit.id}/assign", data={"csrf_token": token, "assignee_id": str(city.alice.id)})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "Alice Crew no hace visitas de seguimiento (las hacen los agentes comunitarios y los supervisores)." in html
+    assert "does not make follow-up visits" not in html
+    assert client.post(f"/visits/{visit.id}/cancel", data={"csrf_token": token}).status_code == 302
+    # The status the refusal names is the word the page shows, in Spanish too.
+    resp = client.post(f"/visits/{visit.id}/cancel", data={"csrf_token": token})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert f"La visita de seguimiento n.º {visit.id} está cancelada; solo se pueden cancelar las visitas pendientes." in html
+
+
+def test_the_doorstep_form_refusal_is_in_spanish(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    visit = make_due_visit(session, city)
+    session.commit()
+    login(client, "olga")
+    token = csrf_token(client, f"/visits/{visit.id}?lang=es")
+    resp = client.post(f"/visits/{visit.id}/outcome", data={"csrf_token": token, "language": "es"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Indique si habló con el residente o si no estaba." in html
