@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
@@ -128,7 +129,7 @@ def parse_filter(args: Mapping[str, str]) -> ExportFilter:
         status=(args.get("status") or None),
     )
     if f.start and f.end and f.start > f.end:
-        raise DomainError("The start date is after the end date.")
+        raise DomainError(_("The start date is after the end date."))
     return f
 
 
@@ -167,7 +168,7 @@ def request_rows(session: Session, f: ExportFilter, *, zone: ZoneInfo) -> Iterat
         try:
             where.append(SR.status == RequestStatus(f.status))
         except ValueError as exc:
-            raise DomainError("status must be open or closed.") from exc
+            raise DomainError(_("status must be open or closed.")) from exc
     stmt = (
         sa.select(
             SR.id,

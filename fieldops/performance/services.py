@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 import numpy as np
 import shapely
 import sqlalchemy as sa
@@ -84,13 +85,13 @@ def make_query(
     end_date = _date(end, "end") or today
     start_date = _date(start, "start") or end_date - dt.timedelta(days=default_days - 1)
     if start_date > end_date:
-        raise DomainError("The period's start is after its end.")
+        raise DomainError(_("The period's start is after its end."))
     if (end_date - start_date).days > MAX_DAYS:
-        raise DomainError("Choose a period of at most three years.")
+        raise DomainError(_("Choose a period of at most three years."))
     try:
         grouping = GroupBy(group_by or GroupBy.DEPARTMENT)
     except ValueError as exc:
-        raise DomainError("Group by department, service type or district.") from exc
+        raise DomainError(_("Group by department, service type or district.")) from exc
     return PerformanceQuery(
         start=start_date,
         end=end_date,
