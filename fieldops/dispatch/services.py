@@ -73,11 +73,11 @@ class TriageFilters:
 
     def __post_init__(self) -> None:
         if self.age and self.age not in AGE_FILTERS:
-            raise DomainError(f"Unknown age filter {self.age!r}.")
+            raise DomainError(_("Unknown age filter %(value)s.", value=repr(self.age)))
         if self.sort not in SORTS:
-            raise DomainError(f"Unknown sort order {self.sort!r}.")
+            raise DomainError(_("Unknown sort order %(value)s.", value=repr(self.sort)))
         if self.page < 1:
-            raise DomainError("Pages are numbered from 1.")
+            raise DomainError(_("Pages are numbered from 1."))
 
 
 @dataclass

@@ -25,6 +25,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 import numpy as np
 import shapely
 import sqlalchemy as sa
@@ -96,9 +98,9 @@ def make_query(
         start=start_date,
         end=end_date,
         group_by=grouping,
-        department_id=_id(department_id, "department"),
-        service_type_id=_id(service_type_id, "service type"),
-        district_id=_id(district_id, "district"),
+        department_id=_id(department_id, _l("Unknown department.")),
+        service_type_id=_id(service_type_id, _l("Unknown service type.")),
+        district_id=_id(district_id, _l("Unknown district.")),
     )
 
 
@@ -108,18 +110,23 @@ def _date(value: str | None, what: str) -> dt.date | None:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise DomainError(f"The {what} date {value!r} is not a date (YYYY-MM-DD).") from exc
+        message = (
+            _("The start date %(value)s is not a date (YYYY-MM-DD).", value=repr(value))
+            if what == "start"
+            else _("The end date %(value)s is not a date (YYYY-MM-DD).", value=repr(value))
+        )
+        raise DomainError(message) from exc
     # Year 1 or 9999 would overflow the period arithmetic.
     return validation.query_date(day, what, utcnow())
 
 
-def _id(value: str | None, what: str) -> int | None:
+def _id(value: str | None, refusal: LazyString) -> int | None:
     if value in (None, ""):
         return None
     try:
         return int(value)
     except ValueError as exc:
-        raise DomainError(f"Unknown {what}.") from exc
+        raise DomainError(str(refusal)) from exc
 
 
 # ---------------------------------------------------------------------------------------------- figures
