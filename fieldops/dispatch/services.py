@@ -12,6 +12,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import QueryableAttribute, Session, joinedload, selectinload
 
+from flask_babel import gettext as _
+
 from fieldops.access import policies
 from fieldops.accounts.models import Crew, User
 from fieldops.activity.verbs import Verb
@@ -43,7 +45,7 @@ SORTS = {"oldest": "Oldest first", "newest": "Newest first", "due": "Due soonest
 
 def _require_supervisor(actor: User) -> None:
     if not policies.can_dispatch(actor):
-        raise Forbidden("Only supervisors may triage, assign, merge or transfer requests.")
+        raise Forbidden(_("Only supervisors may triage, assign, merge or transfer requests."))
 
 
 def request_department_id(req: ServiceRequest) -> int:
@@ -71,11 +73,11 @@ class TriageFilters:
 
     def __post_init__(self) -> None:
         if self.age and self.age not in AGE_FILTERS:
-            raise DomainError(f"Unknown age filter {self.age!r}.")
+            raise DomainError(_("Unknown age filter %(value)s.", value=repr(self.age)))
         if self.sort not in SORTS:
-            raise DomainError(f"Unknown sort order {self.sort!r}.")
+            raise DomainError(_("Unknown sort order %(value)s.", value=repr(self.sort)))
         if self.page < 1:
-            raise DomainError("Pages are numbered from 1.")
+            raise DomainError(_("Pages are numbered from 1."))
 
 
 @dataclass
@@ -256,7 +258,7 @@ def get_request_for_user(session: Session, user: User, request_id: int) -> Servi
         options=[joinedload(ServiceRequest.service_type).joinedload(ServiceType.department), selectinload(ServiceRequest.work_orders)],
     )
     if req is None or not policies.can_view_request(user, req):
-        raise NotFound(f"There is no request {request_id}.")
+        raise NotFound(_("There is no request %(id)s.", id=request_id))
     return req
 
 
@@ -265,7 +267,7 @@ def find_by_tracking_number(session: Session, tracking_number: str) -> ServiceRe
     wanted = normalise_tracking_number(tracking_number)
     req = session.scalar(sa.select(ServiceRequest).where(ServiceRequest.tracking_number == wanted))
     if req is None:
-        raise NotFound(f"No request has the tracking number {wanted or tracking_number!r}.")
+        raise NotFound(_("No request has the tracking number %(number)s.", number=repr(wanted or tracking_number)))
     return req
 
 
@@ -329,9 +331,9 @@ def duplicate_candidates(session: Session, req: ServiceRequest, *, limit: int = 
 
 def _check_assignable(req: ServiceRequest) -> None:
     if req.duplicate_of_id is not None:
-        raise DomainError(f"{req.tracking_number} was merged into another request; work on that one.")
+        raise DomainError(_("%(number)s was merged into another request; work on that one.", number=req.tracking_number))
     if req.status != RequestStatus.OPEN:
-        raise DomainError(f"{req.tracking_number} is closed; there is nothing to assign.")
+        raise DomainError(_("%(number)s is closed; there is nothing to assign.", number=req.tracking_number))
 
 
 def assign_request(
@@ -348,13 +350,15 @@ def assign_request(
     _require_supervisor(actor)
     _check_assignable(req)
     if priority not in set(Priority):
-        raise DomainError("Priority is 1 (emergency), 2 (high), 3 (normal) or 4 (low).")
+        raise DomainError(_("Priority is 1 (emergency), 2 (high), 3 (normal) or 4 (low)."))
     if crew is None and assignee is None:
-        raise DomainError("Choose the crew that will do the work.")
+        raise DomainError(_("Choose the crew that will do the work."))
     crew = workorders.check_crew_and_assignee(req, crew, assignee)
     busy = next((wo for wo in req.work_orders if wo.status.is_open), None)
     if busy is not None:
-        raise Conflict(f"{req.tracking_number} already has open work order #{busy.id}; reassign that one instead.")
+        raise Conflict(
+            _("%(number)s already has open work order #%(id)s; reassign that one instead.", number=req.tracking_number, id=busy.id)
+        )
     wo = workorders.create_work_order(
         session, actor, req, crew_id=crew.id if crew else None, assignee=assignee, priority=int(priority), instructions=instructions.strip()
     )
@@ -384,16 +388,20 @@ def merge_requests(session: Session, actor: User, duplicate: ServiceRequest, sur
     _require_supervisor(actor)
     now = now or utcnow()
     if duplicate.id == survivor.id:
-        raise DomainError("A request cannot be merged into itself; choose the other request to keep.")
+        raise DomainError(_("A request cannot be merged into itself; choose the other request to keep."))
     if survivor.duplicate_of_id is not None:
         assert survivor.duplicate_of is not None
         raise DomainError(
-            f"{survivor.tracking_number} was itself merged into {survivor.duplicate_of.tracking_number}; merge into that one instead."
+            _(
+                "%(number)s was itself merged into %(other)s; merge into that one instead.",
+                number=survivor.tracking_number,
+                other=survivor.duplicate_of.tracking_number,
+            )
         )
     if duplicate.duplicate_of_id is not None:
-        raise Conflict(f"{duplicate.tracking_number} is already merged into another request.")
+        raise Conflict(_("%(number)s is already merged into another request.", number=duplicate.tracking_number))
     if duplicate.status != RequestStatus.OPEN:
-        raise DomainError(f"{duplicate.tracking_number} is already closed; only open requests can be merged away.")
+        raise DomainError(_("%(number)s is already closed; only open requests can be merged away.", number=duplicate.tracking_number))
     reason = f"Duplicate of {survivor.tracking_number}"
     for wo in duplicate.work_orders:
         if wo.status.is_open:
@@ -440,14 +448,21 @@ def transfer_request(
     now = now or utcnow()
     reason = reason.strip()
     if not reason:
-        raise DomainError("Say why the request is being transferred; the reason is kept in its history.")
+        raise DomainError(_("Say why the request is being transferred; the reason is kept in its history."))
     _check_assignable(req)
     if service_type is not None and service_type.department_id != department.id:
-        raise DomainError(f"{service_type.name} is handled by {service_type.department.name}; choose one of {department.name}'s types, or none.")
+        raise DomainError(
+            _(
+                "%(type)s is handled by %(owner)s; choose one of %(department)s's types, or none.",
+                type=_(service_type.name),
+                owner=_(service_type.department.name),
+                department=_(department.name),
+            )
+        )
     new_type = service_type or req.service_type
     old_department_id = request_department_id(req)
     if department.id == old_department_id and new_type.id == req.service_type_id:
-        raise DomainError(f"{req.tracking_number} is already with {department.name}.")
+        raise DomainError(_("%(number)s is already with %(department)s.", number=req.tracking_number, department=_(department.name)))
     old_department = session.get(Department, old_department_id)
     old_type = req.service_type
     plan = plan_transfer(session, req, new_type, now)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Unpack
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
@@ -106,7 +107,7 @@ def parse_filter(args: Mapping[str, str]) -> ExportFilter:
         try:
             day = dt.date.fromisoformat(value)
         except ValueError as exc:
-            raise DomainError(f"{name} must be a date (YYYY-MM-DD).") from exc
+            raise DomainError(_("%(name)s must be a date (YYYY-MM-DD).", name=name)) from exc
         # Year 1 or 9999 would overflow the day arithmetic of the filter.
         return validation.query_date(day, name, utcnow())
 
@@ -117,7 +118,7 @@ def parse_filter(args: Mapping[str, str]) -> ExportFilter:
         try:
             return int(value)
         except ValueError as exc:
-            raise DomainError(f"{name} must be an id.") from exc
+            raise DomainError(_("%(name)s must be an id.", name=name)) from exc
 
     f = ExportFilter(
         start=date("start"),
@@ -128,7 +129,7 @@ def parse_filter(args: Mapping[str, str]) -> ExportFilter:
         status=(args.get("status") or None),
     )
     if f.start and f.end and f.start > f.end:
-        raise DomainError("The start date is after the end date.")
+        raise DomainError(_("The start date is after the end date."))
     return f
 
 
@@ -167,7 +168,7 @@ def request_rows(session: Session, f: ExportFilter, *, zone: ZoneInfo) -> Iterat
         try:
             where.append(SR.status == RequestStatus(f.status))
         except ValueError as exc:
-            raise DomainError("status must be open or closed.") from exc
+            raise DomainError(_("status must be open or closed.")) from exc
     stmt = (
         sa.select(
             SR.id,
@@ -239,7 +240,7 @@ def work_order_rows(session: Session, f: ExportFilter, *, zone: ZoneInfo) -> Ite
     where = [*_common(f), *_period(f, WO.created_at, zone)]
     if f.status:
         if f.status not in WORK_ORDER_STATUS_FILTERS:
-            raise DomainError(f"status must be one of {', '.join(WORK_ORDER_STATUS_FILTERS)}.")
+            raise DomainError(_("status must be one of %(choices)s.", choices=", ".join(WORK_ORDER_STATUS_FILTERS)))
         where.append(WO.status.in_(WORK_ORDER_STATUS_FILTERS[f.status]))
     stmt = (
         sa.select(

@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 import numpy as np
 import shapely
 import sqlalchemy as sa
@@ -84,20 +87,20 @@ def make_query(
     end_date = _date(end, "end") or today
     start_date = _date(start, "start") or end_date - dt.timedelta(days=default_days - 1)
     if start_date > end_date:
-        raise DomainError("The period's start is after its end.")
+        raise DomainError(_("The period's start is after its end."))
     if (end_date - start_date).days > MAX_DAYS:
-        raise DomainError("Choose a period of at most three years.")
+        raise DomainError(_("Choose a period of at most three years."))
     try:
         grouping = GroupBy(group_by or GroupBy.DEPARTMENT)
     except ValueError as exc:
-        raise DomainError("Group by department, service type or district.") from exc
+        raise DomainError(_("Group by department, service type or district.")) from exc
     return PerformanceQuery(
         start=start_date,
         end=end_date,
         group_by=grouping,
-        department_id=_id(department_id, "department"),
-        service_type_id=_id(service_type_id, "service type"),
-        district_id=_id(district_id, "district"),
+        department_id=_id(department_id, _l("Unknown department.")),
+        service_type_id=_id(service_type_id, _l("Unknown service type.")),
+        district_id=_id(district_id, _l("Unknown district.")),
     )
 
 
@@ -107,18 +110,23 @@ def _date(value: str | None, what: str) -> dt.date | None:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise DomainError(f"The {what} date {value!r} is not a date (YYYY-MM-DD).") from exc
+        message = (
+            _("The start date %(value)s is not a date (YYYY-MM-DD).", value=repr(value))
+            if what == "start"
+            else _("The end date %(value)s is not a date (YYYY-MM-DD).", value=repr(value))
+        )
+        raise DomainError(message) from exc
     # Year 1 or 9999 would overflow the period arithmetic.
     return validation.query_date(day, what, utcnow())
 
 
-def _id(value: str | None, what: str) -> int | None:
+def _id(value: str | None, refusal: LazyString) -> int | None:
     if value in (None, ""):
         return None
     try:
         return int(value)
     except ValueError as exc:
-        raise DomainError(f"Unknown {what}.") from exc
+        raise DomainError(str(refusal)) from exc
 
 
 # ---------------------------------------------------------------------------------------------- figures

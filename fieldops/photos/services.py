@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from flask_babel import gettext
+
 from fieldops.access import policies
 from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import User
@@ -37,7 +39,7 @@ def parse_photo_id(value: str | None) -> str:
     try:
         return str(uuid.UUID(value))
     except ValueError as exc:
-        raise DomainError("The photo id must be a UUID.") from exc
+        raise DomainError(gettext("The photo id must be a UUID.")) from exc
 
 
 def add_work_order_photo(
@@ -54,11 +56,13 @@ def add_work_order_photo(
 ) -> Photo:
     """Validate, normalise and store a before/after photo for a job; the same id and bytes again is a no-op."""
     if not policies.can_edit_work_order(user, wo):
-        raise Forbidden("This work order is not assigned to you or your crew.")
+        raise Forbidden(gettext("This work order is not assigned to you or your crew."))
     if kind not in (PhotoKind.BEFORE, PhotoKind.AFTER):
-        raise DomainError("Work order photos are “before” or “after” photos.")
+        raise DomainError(gettext("Work order photos are “before” or “after” photos."))
     if not wo.status.is_open:
-        raise DomainError(f"This work order is {wo.status.label.lower()}; photos can no longer be added.")
+        raise DomainError(
+            gettext("This work order is %(status)s; photos can no longer be added.", status=gettext(wo.status.label).lower())
+        )
     # One path for every photo: stage it (idempotent per id and bytes), then attach it to the job.
     photo, _ = stage_photo(session, settings, user, photo_id=photo_id, raw=raw, kind=kind, filename=filename)
     attach_photos(session, user, [photo.id], request_id=wo.request_id, work_order=wo, source_key=source_key)
@@ -84,7 +88,7 @@ def stage_photo(
         # Compared before decoding, so a retried upload costs a hash rather than the image pipeline.
         if existing.sha256 == hashlib.sha256(raw).hexdigest() and existing.uploaded_by_id == uploader_id:
             return existing, False
-        raise Conflict("A different photo was already uploaded with this id.")
+        raise Conflict(gettext("A different photo was already uploaded with this id."))
     image = _process(settings, raw)
     photo = _store(photo_storage(settings), image, pid, filename, ZoneInfo(settings.timezone))
     photo.kind = kind
@@ -116,16 +120,16 @@ def attach_photos(
         photo = found[pid]
         assert photo is not None
         if photo.uploaded_by_id != (user.id if user is not None else None):
-            raise Forbidden(f"Photo {pid} was uploaded by someone else.")
+            raise Forbidden(gettext("Photo %(id)s was uploaded by someone else.", id=pid))
         if photo.request_id is not None or photo.work_order_id is not None:
             if photo.request_id == request_id and photo.work_order_id == work_order_id:
                 attached.append(photo)
                 continue
-            raise DomainError(f"Photo {pid} is already attached to another request or job.")
+            raise DomainError(gettext("Photo %(id)s is already attached to another request or job.", id=pid))
         if kind is not None:
             photo.kind = kind
         if work_order is not None and photo.kind == PhotoKind.INTAKE:
-            raise DomainError("Work order photos are “before”, “after” or visit photos.")
+            raise DomainError(gettext("Work order photos are “before”, “after” or visit photos."))
         photo.request_id = request_id
         photo.work_order_id = work_order_id
         activity.record(

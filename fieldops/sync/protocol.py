@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 from sqlalchemy.orm import Session
@@ -120,7 +121,7 @@ def stored_answer(session: Session, user: User, key: str, body_fingerprint: str)
         return None
     # Another user's key gets the same refusal as another body: never hand out someone else's answer.
     if stored.user_id != user.id or stored.request_fingerprint != body_fingerprint:
-        raise KeyReused(KEY_REUSED)
+        raise KeyReused(_(KEY_REUSED))
     return SyncAnswer(stored.status_code, stored.response_json)
 
 
@@ -167,15 +168,15 @@ def parse_action(body: Any, settings: Settings, kinds: Mapping[str, OutboxKind])
         raise DomainError("The change's fields must be an object.")
     work_order_id = opt_int(body.get("work_order_id"), "work_order_id")
     if kind.needs_work_order and work_order_id is None:
-        raise DomainError("This change does not say which work order it is for.")
+        raise DomainError(_("This change does not say which work order it is for."))
     raw_ids = body.get("photo_ids") or []
     if not isinstance(raw_ids, list) or not all(isinstance(p, str) for p in raw_ids):
         raise DomainError("photo_ids must be a list of photo ids.")
     photo_ids = list(dict.fromkeys(parse_photo_id(p) for p in raw_ids if p))
     if len(photo_ids) > MAX_PHOTOS:
-        raise DomainError(f"At most {MAX_PHOTOS} photos can be sent with one change.")
+        raise DomainError(_("At most %(num)s photos can be sent with one change.", num=MAX_PHOTOS))
     if kind.needs_photos and not photo_ids:
-        raise DomainError("No photos were sent with this change.")
+        raise DomainError(_("No photos were sent with this change."))
     return Action(
         kind=kind.name,
         work_order_id=work_order_id if kind.needs_work_order else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
@@ -42,15 +43,15 @@ def open_conflict_count(session: Session, user: User) -> int:
 def resolve_conflict(session: Session, user: User, conflict_id: int, note: str) -> SyncConflict:
     """A supervisor closes a conflict with a note; the note goes into the job's history."""
     if not policies.can_resolve_conflicts(user):
-        raise Forbidden("Only supervisors can resolve sync conflicts.")
+        raise Forbidden(_("Only supervisors can resolve sync conflicts."))
     conflict = session.get(SyncConflict, conflict_id)
     if conflict is None:
-        raise NotFound(f"There is no sync conflict {conflict_id}.")
+        raise NotFound(_("There is no sync conflict %(id)s.", id=conflict_id))
     if conflict.resolved_at is not None:
-        raise DomainError("This conflict was already resolved.")
+        raise DomainError(_("This conflict was already resolved."))
     note = note.strip()
     if not note:
-        raise DomainError("Say what was decided before marking the conflict resolved.")
+        raise DomainError(_("Say what was decided before marking the conflict resolved."))
     conflict.resolved_at = utcnow()
     conflict.resolved_by_id = user.id
     conflict.resolution_note = note[:MAX_NOTE]

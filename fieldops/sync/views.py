@@ -66,7 +66,7 @@ def put_photo(photo_id: str) -> Response:
     try:
         kind = PhotoKind(request.args.get("kind", ""))
     except ValueError as exc:
-        raise DomainError("Say what kind of photo this is: before, after, intake or visit.") from exc
+        raise DomainError(_("Say what kind of photo this is: before, after, intake or visit.")) from exc
     # One photo's cap, not the form cap: over it is a 413 before (or while) reading, never a body in memory.
     raw = read_photo_body(request, get_settings())
     filename = request.args.get("filename", "")

@@ -26,7 +26,7 @@ class StatusForm:
 def status_form(values: Mapping[str, str]) -> StatusForm:
     to = validation.choice(values.get("to"), WorkOrderStatus, "to", "Choose a status to move the work order to.")
     if to is None:
-        raise FieldError("to", "Choose a status to move the work order to.")
+        raise FieldError("to", _("Choose a status to move the work order to."))
     return StatusForm(
         to=to,
         version=validation.whole_number(values.get("version"), "version", _("version")),
@@ -39,5 +39,5 @@ def photo_kind(values: Mapping[str, str]) -> PhotoKind:
     """Whether the uploaded photos are the "before" or the "after" ones."""
     kind = validation.choice(values.get("kind"), PhotoKind, "kind", "Say whether these are “before” or “after” photos.")
     if kind is None:
-        raise FieldError("kind", "Say whether these are “before” or “after” photos.")
+        raise FieldError("kind", _("Say whether these are “before” or “after” photos."))
     return kind

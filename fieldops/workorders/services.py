@@ -8,6 +8,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from flask_babel import gettext as _
+
 from fieldops.access import policies
 from fieldops.activity.verbs import Verb
 from fieldops.accounts.models import Crew, Role, User
@@ -53,7 +55,7 @@ def get_for_user(session: Session, user: User, work_order_id: int) -> WorkOrder:
         options=[joinedload(WorkOrder.request).joinedload(ServiceRequest.service_type)],
     )
     if wo is None or not policies.can_view_work_order(user, wo):
-        raise NotFound(f"There is no work order {work_order_id}.")
+        raise NotFound(_("There is no work order %(id)s.", id=work_order_id))
     return wo
 
 
@@ -102,27 +104,39 @@ def change_status(
     """Move a work order to a new status, enforcing the life cycle, evidence rules and the client's version."""
     now = now or utcnow()
     if not policies.can_edit_work_order(user, wo):
-        raise Forbidden("This work order is not assigned to you or your crew.")
+        raise Forbidden(_("This work order is not assigned to you or your crew."))
     if expected_version is not None and expected_version != wo.version:
         raise Conflict(
-            f"This work order changed since you opened it (it is now {wo.status.label.lower()}). "
-            "Reload it to see the latest before changing it."
+            _(
+                "This work order changed since you opened it (it is now %(status)s). "
+                "Reload it to see the latest before changing it.",
+                status=_(wo.status.label).lower(),
+            )
         )
     if to not in allowed_next(user, wo):
-        raise InvalidTransition(f"A work order that is {wo.status.label.lower()} cannot be set to {to.label.lower()}.")
+        raise InvalidTransition(
+            _(
+                "A work order that is %(status)s cannot be set to %(to)s.",
+                status=_(wo.status.label).lower(),
+                to=_(to.label).lower(),
+            )
+        )
     resolution, reason = resolution.strip(), reason.strip()
     if to == S.COMPLETED:
         if not resolution:
-            raise DomainError("Say how the job was resolved before completing it.")
+            raise DomainError(_("Say how the job was resolved before completing it."))
         missing = missing_photo_kinds(session, wo)
         if missing:
-            kinds = " and ".join(f"an “{k.value}” photo" for k in missing)
-            raise DomainError(f"{wo.request.service_type.name} jobs need {kinds} before they can be completed.")
+            wanted = [_("an “%(kind)s” photo", kind=_(k.value)) for k in missing]
+            kinds = wanted[0] if len(wanted) == 1 else _("%(first)s and %(second)s", first=wanted[0], second=wanted[1])
+            raise DomainError(
+                _("%(type)s jobs need %(photos)s before they can be completed.", type=_(wo.request.service_type.name), photos=kinds)
+            )
         wo.resolution = resolution
         wo.completed_at = now
     elif to == S.UNABLE:
         if not reason:
-            raise DomainError("Give the reason the job could not be completed.")
+            raise DomainError(_("Give the reason the job could not be completed."))
         wo.unable_reason = reason
     previous = wo.status
     wo.status = to
@@ -232,19 +246,25 @@ def check_crew_and_assignee(req: ServiceRequest, crew: Crew | None, assignee: Us
     and work for the department answerable for the request now (after any transfer)."""
     if assignee is not None:
         if assignee.role != Role.CREW or not assignee.active:
-            raise DomainError(f"{assignee.full_name} is not an active crew member.")
+            raise DomainError(_("%(name)s is not an active crew member.", name=assignee.full_name))
         if crew is None:
             crew = assignee.crew
         elif assignee.crew_id != crew.id:
-            raise DomainError(f"{assignee.full_name} is not in {crew.name}; choose one of its members or the whole crew.")
+            raise DomainError(
+                _("%(name)s is not in %(crew)s; choose one of its members or the whole crew.", name=assignee.full_name, crew=crew.name)
+            )
     if crew is not None:
         if not crew.active:
-            raise DomainError(f"{crew.name} is no longer active.")
+            raise DomainError(_("%(crew)s is no longer active.", crew=crew.name))
         department_id = req.department_id if req.department_id is not None else req.service_type.department_id
         if crew.department_id != department_id:
             raise DomainError(
-                f"{crew.name} works for {crew.department.name}, not for the department answerable for this request; "
-                "transfer the request first."
+                _(
+                    "%(crew)s works for %(department)s, not for the department answerable for this request; "
+                    "transfer the request first.",
+                    crew=crew.name,
+                    department=_(crew.department.name),
+                )
             )
     return crew
 
@@ -261,15 +281,17 @@ def reassign(
     """Give an open job to another crew and/or person (supervisors); the previous holder's offline changes become conflicts."""
     now = now or utcnow()
     if not policies.can_reassign_work_order(actor, wo):
-        raise Forbidden("Only supervisors may reassign work orders.")
+        raise Forbidden(_("Only supervisors may reassign work orders."))
     if not wo.status.is_open:
-        raise InvalidTransition(f"Work order #{wo.id} is {wo.status.label.lower()}; only open jobs can be reassigned.")
+        raise InvalidTransition(
+            _("Work order #%(id)s is %(status)s; only open jobs can be reassigned.", id=wo.id, status=_(wo.status.label).lower())
+        )
     crew = check_crew_and_assignee(wo.request, crew, assignee)
     new_crew_id = crew.id if crew is not None else None
     new_assignee_id = assignee.id if assignee is not None else None
     before = _holder(wo)
     if (new_crew_id, new_assignee_id) == (wo.crew_id, wo.assignee_id):
-        raise DomainError(f"Work order #{wo.id} is already assigned to {before}.")
+        raise DomainError(_("Work order #%(id)s is already assigned to %(holder)s.", id=wo.id, holder=before))
     previous, from_crew_id, from_assignee_id = wo.status, wo.crew_id, wo.assignee_id
     wo.crew = crew
     wo.assignee = assignee

@@ -18,7 +18,9 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
@@ -52,13 +54,13 @@ def work_order_ref(wo: WorkOrder) -> dict[str, Any]:
 
 def _check_status(fields: dict[str, Any]) -> None:
     if fields.get("to") not in [s.value for s in STATUS_TARGETS]:
-        raise DomainError("A status change must be to “en route” or “on site”.")
+        raise DomainError(_("A status change must be to “en route” or “on site”."))
 
 
-def _required_text(name: str, message: str) -> Callable[[dict[str, Any]], None]:
+def _required_text(name: str, message: LazyString) -> Callable[[dict[str, Any]], None]:
     def check(fields: dict[str, Any]) -> None:
         if not protocol.text(fields, name, MAX_TEXT):
-            raise DomainError(message)
+            raise DomainError(str(message))
 
     return check
 
@@ -72,7 +74,7 @@ def _lock_work_order(session: Session, work_order_id: int) -> WorkOrder:
         sa.select(WorkOrder).where(WorkOrder.id == work_order_id).with_for_update().execution_options(populate_existing=True)
     )
     if wo is None:
-        raise NotFound(f"There is no work order {work_order_id}.")
+        raise NotFound(_("There is no work order %(id)s.", id=work_order_id))
     return wo
 
 
@@ -98,7 +100,7 @@ def add_note(session: Session, user: User, wo: WorkOrder, text: str, *, source_k
     """Add a free-text note from the field to the job's request history."""
     text = text.strip()
     if not text:
-        raise DomainError("The note is empty.")
+        raise DomainError(_("The note is empty."))
     entry = activity.record(
         session,
         request_id=wo.request_id,
@@ -117,7 +119,7 @@ def apply_addition(ctx: SyncContext, action: Action) -> Outcome:
     assert action.work_order_id is not None
     wo = _lock_work_order(ctx.session, action.work_order_id)
     if not _entitled(ctx.session, ctx.user, wo):
-        raise Forbidden("This work order is not assigned to you or your crew.")
+        raise Forbidden(_("This work order is not assigned to you or your crew."))
     result: dict[str, Any] = {"photos": _attach(ctx, action, wo)}
     if action.kind == "note":
         result["note_id"] = add_note(ctx.session, ctx.user, wo, action.fields["text"], source_key=ctx.key).id
@@ -141,7 +143,7 @@ def apply_status(ctx: SyncContext, action: Action) -> Outcome:
             work_order_id=wo.id,
         )
     if not policies.can_edit_work_order(user, wo):
-        raise Forbidden("This work order is not assigned to you or your crew.")
+        raise Forbidden(_("This work order is not assigned to you or your crew."))
     at = protocol.clamp(action.captured_at, utcnow(), wo.created_at)
     attached = _attach(ctx, action, wo)
     walked: list[str] = []
@@ -267,7 +269,7 @@ KINDS = (
         fields_schema={"type": "object", "required": ["resolution"], "properties": {"resolution": _text_field("How the job was resolved")}},
         handler=apply_status,
         needs_work_order=True,
-        check_fields=_required_text("resolution", "Say how the job was resolved before completing it."),
+        check_fields=_required_text("resolution", _l("Say how the job was resolved before completing it.")),
     ),
     OutboxKind(
         name="unable",
@@ -276,7 +278,7 @@ KINDS = (
         fields_schema={"type": "object", "required": ["reason"], "properties": {"reason": _text_field("Why it could not be completed")}},
         handler=apply_status,
         needs_work_order=True,
-        check_fields=_required_text("reason", "Give the reason the job could not be completed."),
+        check_fields=_required_text("reason", _l("Give the reason the job could not be completed.")),
     ),
     OutboxKind(
         name="note",
@@ -285,7 +287,7 @@ KINDS = (
         fields_schema={"type": "object", "required": ["text"], "properties": {"text": _text_field("The note")}},
         handler=apply_addition,
         needs_work_order=True,
-        check_fields=_required_text("text", "The note is empty."),
+        check_fields=_required_text("text", _l("The note is empty.")),
     ),
     OutboxKind(
         name="photos",

@@ -38,7 +38,7 @@ STATUS_FILTERS = {
 def _status_filter() -> tuple[str, list[WorkOrderStatus]]:
     key = request.args.get("status", "open")
     if key not in STATUS_FILTERS:
-        raise DomainError(f"Unknown status filter {key!r}.")
+        raise DomainError(_("Unknown status filter %(value)s.", value=repr(key)))
     return key, STATUS_FILTERS[key]
 
 

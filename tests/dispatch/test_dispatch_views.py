@@ -297,3 +297,13 @@ def test_request_page_links_parent_follow_on_event_and_answers(session, client, 
     assert f'href="/requests/{parent.id}"' in html and "Coffee hour at Union Square" in html
     assert "How deep is it (inches)?" in html and "<dd>4</dd>" in html
     assert f'href="/requests/{child.id}"' in client.get(f"/requests/{parent.id}").get_data(as_text=True)
+
+
+def test_a_refused_assignment_is_in_the_supervisors_language(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    wo = make_job(session, city)
+    session.commit()
+    login(client, "sam")
+    token = csrf_token(client, f"/requests/{wo.request_id}?lang=es")
+    resp = client.post(f"/requests/{wo.request_id}/work-orders", data={"csrf_token": token, "crew_id": city.crew_a.id, "priority": "3"}, headers=HTMX)
+    assert resp.status_code == 409
+    assert f"{wo.request.tracking_number} ya tiene la orden de trabajo abierta n.º {wo.id}; reasigne esa en su lugar." in resp.get_data(as_text=True)

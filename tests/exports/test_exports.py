@@ -101,3 +101,9 @@ def test_crews_cannot_export(client, city) -> None:  # type: ignore[no-untyped-d
     login(client, "alice")
     assert client.get("/exports").status_code == 403
     assert client.get("/exports/work-orders.geojson").status_code == 403
+
+
+def test_bad_filters_are_refused_in_the_readers_language(client, city) -> None:  # type: ignore[no-untyped-def]
+    login(client, "sam")
+    resp = client.get("/exports/requests.csv?start=2024-05-01&end=2024-04-01&lang=es")
+    assert resp.status_code == 422 and "La fecha de inicio es posterior a la fecha de fin." in resp.get_data(as_text=True)

@@ -134,3 +134,11 @@ def test_empty_period_renders(client, city) -> None:  # type: ignore[no-untyped-
     login(client, "sam")
     resp = client.get("/performance?start=2001-01-01&end=2001-01-31")
     assert resp.status_code == 200 and "No requests in this period." in resp.get_data(as_text=True)
+
+
+def test_bad_filters_are_explained_in_the_readers_language(client, city) -> None:  # type: ignore[no-untyped-def]
+    login(client, "sam")
+    resp = client.get("/performance?start=2024-02-01&end=2024-01-01&lang=es")
+    assert resp.status_code == 422 and "El inicio del período es posterior a su fin." in resp.get_data(as_text=True)
+    resp = client.get("/performance?start=2024-13-01&department=x")
+    assert resp.status_code == 422 and "La fecha de inicio &#39;2024-13-01&#39; no es una fecha (AAAA-MM-DD)." in resp.get_data(as_text=True)

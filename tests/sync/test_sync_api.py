@@ -511,3 +511,37 @@ def test_photos_the_server_lost_are_named_so_the_tablet_sends_them_again(app, ta
     session.rollback()
     assert session.get(WorkOrder, job.id).status == S.COMPLETED
     assert {p.id for p in session.scalars(sa.select(Photo).where(Photo.work_order_id == job.id))} == {kept, lost}
+
+
+def test_the_tablet_hears_refusals_in_its_language(tablet, session, city) -> None:  # type: ignore[no-untyped-def]
+    job = make_job(session, city, service_type=city.streetlight)
+    job.status = S.ON_SITE
+    session.commit()
+    t = tablet("alice")
+    headers = {"X-CSRFToken": t.token}
+
+    def send(body, key=None):  # type: ignore[no-untyped-def]
+        return t.client.post("/api/sync/actions?lang=es", json=body, headers={**headers, "Idempotency-Key": key or str(uuid.uuid4())})
+
+    # workorders/services.py, through the handler: the transition, with both status labels translated.
+    resp = send(wo_action("status", job.id, job.version, fields={"to": "en_route"}))
+    assert resp.status_code == 422
+    assert resp.get_json()["error"] == "Una orden de trabajo en estado «en el lugar» no puede pasar a «en camino»."
+    # workorders/sync.py: a kind's own check of its fields.
+    resp = send(wo_action("note", job.id, job.version, fields={"text": "  "}))
+    assert resp.status_code == 422 and resp.get_json()["error"] == "La nota está vacía."
+    # sync/protocol.py: the envelope.
+    resp = send({"kind": "note", "fields": {"text": "x"}})
+    assert resp.status_code == 422 and resp.get_json()["error"] == "Este cambio no indica a qué orden de trabajo corresponde."
+    # sync/views.py: a photo that does not say what it is.
+    resp = t.client.put(f"/api/photos/{uuid.uuid4()}?kind=selfie&lang=es", data=make_jpeg(), headers={**headers, "Content-Type": "image/jpeg"})
+    assert resp.status_code == 422 and resp.get_json()["error"] == "Indique qué tipo de foto es: antes, después, recepción o visita."
+
+
+def test_an_unknown_conflict_is_refused_in_the_supervisors_language(tablet, city) -> None:  # type: ignore[no-untyped-def]
+    sam = tablet("sam")
+    resp = sam.client.post("/conflicts/999999/resolve?lang=es", data={"note": "done", "csrf_token": sam.token})
+    assert resp.status_code == 404 and "No existe el conflicto de sincronización 999999." in resp.get_data(as_text=True)
+    alice = tablet("alice")
+    resp = alice.client.post("/conflicts/999999/resolve?lang=es", data={"note": "done", "csrf_token": alice.token})
+    assert resp.status_code == 403

@@ -222,3 +222,18 @@ def test_the_crews_messages_are_in_the_crews_language(client, session, city) -> 
     resp = client.post(f"/work-orders/{wo.id}/photos", data={"kind": "before", "photos": [(io.BytesIO(make_jpeg()), "a.jpg")]},
                        headers={**HTMX, "X-CSRFToken": token}, content_type="multipart/form-data")
     assert "1 foto de «antes» añadida." in resp.get_data(as_text=True)
+
+
+def test_refusals_are_in_the_crews_language(client, session, city) -> None:  # type: ignore[no-untyped-def]
+    wo = make_job(session, city)
+    session.commit()
+    login(client, "alice")
+    token = csrf_token(client, f"/work-orders/{wo.id}?lang=es")
+    # The form (workorders/forms.py): no status chosen.
+    resp = client.post(f"/work-orders/{wo.id}/status", data={"version": wo.version}, headers={**HTMX, "X-CSRFToken": token})
+    assert "Elija el estado al que pasará la orden de trabajo." in resp.get_data(as_text=True)
+    # The service (workorders/services.py): a stale version, with the status label translated too.
+    resp = client.post(f"/work-orders/{wo.id}/status", data={"to": "on_site", "version": wo.version + 5}, headers={**HTMX, "X-CSRFToken": token})
+    assert resp.status_code == 409
+    assert "Esta orden de trabajo cambió desde que la abrió (ahora está: asignada)." in resp.get_data(as_text=True)
+    assert "changed since" not in resp.get_data(as_text=True)
