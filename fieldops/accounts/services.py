@@ -49,11 +49,11 @@ def create_user(
     """Add an account; usernames are unique regardless of case."""
     username = username.strip()
     if not username:
-        raise DomainError("A username is required.")
+        raise DomainError(_("A username is required."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        raise DomainError(_("Passwords need at least %(num)s characters.", num=MIN_PASSWORD_LENGTH))
     if session.scalar(sa.select(User.id).where(sa.func.lower(User.username) == username.lower())) is not None:
-        raise DomainError(f"The username {username!r} is taken.")
+        raise DomainError(_("The username %(username)s is taken.", username=repr(username)))
     user = User(username=username, full_name=full_name.strip() or username, role=role, crew=crew, language=language)
     user.set_password(password)
     session.add(user)
@@ -76,7 +76,7 @@ def change_password(session: Session, user: User, *, current: str, new: str, con
 def set_password(session: Session, user: User, password: str) -> int:
     """An administrator sets a password (e.g. a forgotten one): every session of the user ends."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+        raise DomainError(_("Passwords need at least %(num)s characters.", num=MIN_PASSWORD_LENGTH))
     user.set_password(password)
     return user_sessions.revoke_all(session, user)
 

@@ -8,10 +8,13 @@ import math
 import secrets
 
 import sqlalchemy as sa
+from babel.numbers import format_decimal
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from fieldops.accounts.models import User
 from fieldops.db import utcnow
+from fieldops.i18n import format_locale
 from fieldops.errors import DomainError, Forbidden, NotFound
 from fieldops.open311.models import ApiKey
 
@@ -44,13 +47,13 @@ def issue_key(
     """Create a key for a client application; returns the record and the key itself, which is never stored."""
     name, contact = name.strip(), contact.strip()
     if not name:
-        raise DomainError("Give the key a name: the application or organisation that will use it.")
+        raise DomainError(_("Give the key a name: the application or organisation that will use it."))
     if len(name) > 120:
-        raise DomainError("The name is longer than 120 characters.")
+        raise DomainError(_("The name is longer than %(num)s characters.", num=120))
     if len(contact) > 254:
-        raise DomainError("The contact is longer than 254 characters.")
+        raise DomainError(_("The contact is longer than %(num)s characters.", num=254))
     if not 1 <= rate_limit_per_minute <= MAX_RATE_PER_MINUTE:
-        raise DomainError(f"The rate limit must be between 1 and {MAX_RATE_PER_MINUTE:,} requests per minute.")
+        raise DomainError(_("The rate limit must be between 1 and %(max)s requests per minute.", max=format_decimal(MAX_RATE_PER_MINUTE, locale=format_locale())))
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name,
@@ -70,7 +73,7 @@ def revoke_key(session: Session, actor: User | None, key_id: int) -> ApiKey:
     """Stop a key working at once; revoking a revoked key changes nothing."""
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound(f"There is no API key #{key_id}.")
+        raise NotFound(_("There is no API key #%(id)s.", id=key_id))
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.flush()

@@ -23,6 +23,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+
 # A request can never be more than this many days from its due time; stops a calendar with no
 # working days at all (every day a holiday) from looping forever.
 MAX_SEARCH_DAYS = 3 * 366
@@ -44,9 +46,9 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         if self.work_end <= self.work_start:
-            raise CalendarError("The working day must end after it starts.")
+            raise CalendarError(_("The working day must end after it starts."))
         if not self.workdays or not self.workdays <= set(range(1, 8)):
-            raise CalendarError("Choose at least one working day (1 = Monday … 7 = Sunday).")
+            raise CalendarError(_("Choose at least one working day (1 = Monday … 7 = Sunday)."))
 
     def is_working_day(self, day: dt.date) -> bool:
         """A listed weekday that is not a holiday."""
@@ -68,7 +70,7 @@ class WorkCalendar:
             candidate = day + dt.timedelta(days=offset)
             if self.is_working_day(candidate):
                 yield candidate
-        raise CalendarError("The calendar has no working day in the next three years; check its working days and holidays.")
+        raise CalendarError(_("The calendar has no working day in the next three years; check its working days and holidays."))
 
     def clock_start(self, moment: dt.datetime) -> dt.datetime:
         """When working time starts counting for something that arrives at `moment` (UTC)."""
@@ -141,9 +143,9 @@ def parse_workdays(value: str | Iterable[int | str]) -> frozenset[int]:
         try:
             number = int(text)
         except ValueError as exc:
-            raise CalendarError(f"{text!r} is not a weekday number (1 = Monday … 7 = Sunday).") from exc
+            raise CalendarError(_("%(value)s is not a weekday number (1 = Monday … 7 = Sunday).", value=repr(text))) from exc
         if not 1 <= number <= 7:
-            raise CalendarError(f"{number} is not a weekday number (1 = Monday … 7 = Sunday).")
+            raise CalendarError(_("%(value)s is not a weekday number (1 = Monday … 7 = Sunday).", value=number))
         days.add(number)
     return frozenset(days)
 

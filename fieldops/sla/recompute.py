@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Session, selectinload
 
 from fieldops.accounts.models import Role, User
@@ -34,6 +35,7 @@ from fieldops.activity.models import Activity
 from fieldops.activity.services import summary_fields
 from fieldops.activity.verbs import Verb
 from fieldops.catalog.models import BusinessCalendar, ServiceType, SlaUnit
+from fieldops.catalog.texts import type_name
 from fieldops.db import utcnow
 from fieldops.errors import DomainError, Forbidden
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
@@ -95,7 +97,7 @@ def recompute_open_due_times(
     caller's transaction and does not commit.
     """
     if actor is not None and not actor.has_role(Role.SUPERVISOR):
-        raise Forbidden("Only supervisors and administrators may change due times by changing standards.")
+        raise Forbidden(_("Only supervisors and administrators may change due times by changing standards."))
     now = now or utcnow()
     session.flush()  # the change being applied (a new holiday, a new target) must be what compute_due reads
     types = {st.id: st for st in affected_service_types(session, service_type_ids=service_type_ids, calendar_ids=calendar_ids)}
@@ -105,7 +107,7 @@ def recompute_open_due_times(
         # compute_due's own rule, with each type's target and calendar read once instead of once per request.
         rules = {st.id: due_rule(session, st) for st in types.values()}
     except CalendarError as exc:
-        raise DomainError(f"Due times cannot be computed: {exc}") from exc
+        raise DomainError(_("Due times cannot be computed: %(reason)s", reason=str(exc))) from exc
     zone = city_zone()
     actor_id = actor.id if actor is not None else None
     why = reason.strip() or "service standard or calendar changed"
@@ -123,7 +125,7 @@ def recompute_open_due_times(
             try:
                 due = rules[st.id](start)
             except CalendarError as exc:
-                raise DomainError(f"{st.name}: cannot compute due times ({exc}); check its calendar's working days and holidays.") from exc
+                raise DomainError(_("%(type)s: cannot compute due times (%(reason)s); check its calendar's working days and holidays.", type=type_name(st), reason=str(exc))) from exc
             if due == row.due_at:
                 continue
             jobs = [j for j in open_jobs.get(row.id, ()) if j.due_at == row.due_at]

@@ -133,3 +133,17 @@ def test_cli_issue_list_revoke(app, session, city) -> None:  # type: ignore[no-u
     assert "revoked" in runner.invoke(args=["api-keys", "list"]).output
     assert runner.invoke(args=["api-keys", "revoke", "999"]).exit_code != 0
     assert runner.invoke(args=["api-keys", "issue", "Bad", "--rate", "0"]).exit_code != 0
+
+
+def test_admin_refusals_are_in_the_readers_language(session, client, admin) -> None:  # type: ignore[no-untyped-def]
+    login(client, "ada")
+    client.get("/admin/api-keys?lang=es")
+    token = csrf_token(client, "/admin/api-keys")
+    resp = client.post("/admin/api-keys", data={"name": "Acme", "rate": "0", "csrf_token": token})
+    html = resp.get_data(as_text=True)
+    # The number is written the Spanish way too.
+    assert resp.status_code == 422 and "El límite de frecuencia debe estar entre 1 y 100.000 solicitudes por minuto." in html
+    resp = client.post("/admin/api-keys", data={"name": " ", "rate": "60", "csrf_token": token})
+    assert resp.status_code == 422 and "Póngale un nombre a la clave" in resp.get_data(as_text=True)
+    # Open311 clients read the API's own refusals in English, whatever a browser asks for.
+    assert "api_key is not valid" in error_of(post_request(client, "fo311_nope", **POTHOLE), 403)

@@ -228,3 +228,13 @@ def test_weekend_holidays_are_observed_on_a_weekday() -> None:
     assert observed(dt.date(2025, 6, 19)) == dt.date(2025, 6, 19)
     assert nth_weekday(2025, 5, 1, -1) == dt.date(2025, 5, 26)
     assert nth_weekday(2025, 12, 3, -1) == dt.date(2025, 12, 31)
+
+
+def test_calendar_refusals_follow_the_readers_language(app) -> None:  # type: ignore[no-untyped-def]
+    with app.test_request_context("/sla?lang=es"):
+        with pytest.raises(CalendarError, match=r"^8 no es un número de día de la semana \(1 = lunes … 7 = domingo\)\.$"):
+            parse_workdays("1,8")
+        with pytest.raises(CalendarError, match=r"^'lun' no es un número de día"):
+            parse_workdays("lun")
+        with pytest.raises(CalendarError, match="Elija al menos un día laborable"):
+            WorkCalendar(zone=NY, workdays=frozenset())

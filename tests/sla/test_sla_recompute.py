@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from factories import UNION_SQUARE, make_job
 from fieldops.activity.models import Activity
 from fieldops.sla import standards
-from fieldops.catalog.models import BusinessCalendar, ServiceType, SlaUnit, TransferClock
+from fieldops.catalog.models import BusinessCalendar, Holiday, ServiceType, SlaUnit, TransferClock
 from fieldops.dispatch.services import merge_requests, transfer_request
 from fieldops.errors import Forbidden
 from fieldops.open311 import services as open311
@@ -241,3 +241,32 @@ def test_holidays_command_moves_open_requests(app, session, city) -> None:  # ty
     assert result.exit_code == 0 and "1 open request(s) have a new due time" in result.output, result.output
     session.expire_all()
     assert session.get(ServiceRequest, req.id).due_at == dt.datetime(2031, 4, 22, 21, 0, tzinfo=UTC)
+
+
+def test_a_calendar_that_cannot_compute_is_refused_in_the_readers_language(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    _request(session, city)  # open, reported on MON_10AM
+    # Sundays only, and every Sunday of the next three years a holiday: no due time can be found.
+    blocked = BusinessCalendar(name="Sunday crew", work_start=dt.time(8, 0), work_end=dt.time(17, 0), workdays="7")
+    sunday = dt.date(2030, 6, 2)
+    blocked.holidays = [Holiday(day=sunday + dt.timedelta(weeks=w), name="Closed") for w in range(160)]
+    session.add(blocked)
+    city.pothole.sla_unit, city.pothole.sla_value, city.pothole.sla_calendar = SlaUnit.BUSINESS_DAYS, 2, blocked
+    session.commit()
+    login(client, "sam")
+    token = csrf_token(client, "/sla")
+    resp = client.post(
+        f"/sla/calendars/{blocked.id}/holidays?lang=es", data={"csrf_token": token, "day": "2030-03-18", "name": "Cierre"}, headers=HTMX
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422, html
+    assert (
+        ": no se pueden calcular las horas límite (El calendario no tiene ningún día laborable en los próximos tres años;"
+        " revise sus días laborables y feriados.); revise los días laborables y los feriados de su calendario." in html
+    )
+    assert "cannot compute" not in html
+
+
+def test_only_supervisors_recompute_says_so_in_the_readers_language(app, session, city) -> None:  # type: ignore[no-untyped-def]
+    with app.test_request_context("/sla", headers={"Accept-Language": "pt-BR,pt;q=0.9"}):
+        with pytest.raises(Forbidden, match="Só supervisores e administradores podem mudar os prazos"):
+            recompute_open_due_times(session, city.alice, service_type_ids=[city.pothole.id])

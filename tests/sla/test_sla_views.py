@@ -94,3 +94,19 @@ def test_crews_cannot_change_standards(client, city) -> None:  # type: ignore[no
     login(client, "alice")
     token = csrf_token(client, "/my-work")
     assert client.post(f"/sla/service-types/{city.pothole.id}", data={"csrf_token": token, "value": "1", "unit": "hours", "on_transfer": "continue"}).status_code == 403
+
+
+def test_refusals_come_back_in_the_readers_language(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    login(client, "sam")
+    client.get("/sla?lang=es")  # kept for the session, as the language menu does
+    cal = _default(session)
+    token = csrf_token(client, "/sla")
+    bad = client.post(f"/sla/calendars/{cal.id}", data={"csrf_token": token, "name": DEFAULT_CALENDAR_NAME, "work_start": "16:00", "work_end": "07:30", "workdays": "1"}, headers=HTMX)
+    assert bad.status_code == 422 and "La jornada laboral debe terminar después de empezar (16:00 – 07:30)." in bad.get_data(as_text=True)
+    bad = client.post(f"/sla/service-types/{city.pothole.id}", data={"csrf_token": token, "value": "300", "unit": "business_days", "on_transfer": "continue"}, headers=HTMX)
+    assert bad.status_code == 422 and "Un objetivo de 300 días hábiles es más de un año; revise el número." in bad.get_data(as_text=True)
+    client.post(f"/sla/calendars/{cal.id}/holidays", data={"csrf_token": token, "day": "2030-03-18", "name": "Snow closure"}, headers=HTMX)
+    again = client.post(f"/sla/calendars/{cal.id}/holidays", data={"csrf_token": token, "day": "2030-03-18", "name": "Snow closure"}, headers=HTMX)
+    html = again.get_data(as_text=True)
+    # The date too is written the Spanish way, not "Monday March 18, 2030".
+    assert again.status_code == 422 and f"lunes, 18 de marzo de 2030 ya es feriado en {DEFAULT_CALENDAR_NAME}." in html and "Monday" not in html
