@@ -9,14 +9,18 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from flask import Blueprint, Response, request, stream_with_context
 
 from fieldops import get_settings
 from fieldops.catalog import texts
 from fieldops.accounts.models import Role
+from fieldops.catalog.models import Department, ServiceType
+from fieldops.districts.models import District
 from fieldops.exports import services
 from fieldops.extensions import db
 from fieldops.web.access import roles_required
+from fieldops.web.htmx import render
 
 bp = Blueprint("exports", __name__)
 
@@ -114,12 +118,6 @@ def work_orders_geojson() -> Response:
 @bp.route("/exports")
 @roles_required(Role.SUPERVISOR)
 def index() -> Response:
-    import sqlalchemy as sa
-
-    from fieldops.catalog.models import Department, ServiceType
-    from fieldops.districts.models import District
-    from fieldops.web.htmx import render
-
     return render(
         "exports/index.html",
         None,
