@@ -12,7 +12,6 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from fieldops import get_settings
-from fieldops.i18n import LANGUAGES
 from fieldops.access import policies
 from fieldops.accounts.models import Crew, Role, User
 from fieldops.activity import services as activity
@@ -21,6 +20,7 @@ from fieldops.db import utcnow
 from fieldops.dispatch import forms, services
 from fieldops.errors import Conflict, DomainError, NotFound
 from fieldops.extensions import db
+from fieldops.i18n import LANGUAGES
 from fieldops.maps.builder import Point, build_map, render_map
 from fieldops.servicerequests import services as requests_service
 from fieldops.servicerequests.models import ServiceRequest
