@@ -48,13 +48,18 @@ def _own(translations: Mapping[str, Any] | None, lang: str, field: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def type_text(st: ServiceType, field: str, lang: str | None = None) -> str:
-    """One of a type's texts (name, group, keywords, description) in `lang` (default: the page's), else English."""
-    english: str = getattr(st, field) or ""
+def _row_text(row: ServiceType | ServiceAttribute, field: str, lang: str | None) -> str:
+    """A catalogue row's text in `lang`: its own translation, else the .po catalogues', else the stored English."""
+    english: str = getattr(row, field) or ""
     code = _lang(lang)
     if code == DEFAULT_LANGUAGE:
         return english
-    return _own(st.translations, code, field) or _catalogue(english, code)
+    return _own(row.translations, code, field) or _catalogue(english, code)
+
+
+def type_text(st: ServiceType, field: str, lang: str | None = None) -> str:
+    """One of a type's texts (name, group, keywords, description) in `lang` (default: the page's), else English."""
+    return _row_text(st, field, lang)
 
 
 def type_name(st: ServiceType, lang: str | None = None) -> str:
@@ -69,11 +74,7 @@ def type_group(st: ServiceType, lang: str | None = None) -> str:
 
 def attribute_text(attr: ServiceAttribute, field: str = "description", lang: str | None = None) -> str:
     """A question's text (description) or its hint (datatype_description) in `lang`, else English."""
-    english: str = getattr(attr, field) or ""
-    code = _lang(lang)
-    if code == DEFAULT_LANGUAGE:
-        return english
-    return _own(attr.translations, code, field) or _catalogue(english, code)
+    return _row_text(attr, field, lang)
 
 
 def choice_name(attr: ServiceAttribute, key: object, lang: str | None = None) -> str:
