@@ -128,6 +128,9 @@ def main() -> None:
             ("Triage", "/triage", supervisor),
             ("Performance", "/performance", supervisor),
         ]
+        unknown = set(args.only or ()) - {name for name, _url, _cookie in pages}
+        if unknown:
+            raise SystemExit(f"no such page: {', '.join(sorted(unknown))} (pages: {', '.join(name for name, _u, _c in pages)})")
         print(f"\nLighthouse {LIGHTHOUSE_VERSION}, mobile, simulated slow 4G, Chromium at {CHROMIUM}; median of {args.runs}\n")
         print(f"{'page':<14}{'performance':>12}{'accessibility':>15}{'LCP ms':>9}{'TBT ms':>8}{'KB':>8}")
         worst = {"performance": 100, "accessibility": 100}

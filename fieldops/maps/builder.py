@@ -234,12 +234,21 @@ def add_tooltip_layer(m: folium.Map, geojson: Mapping[str, Any], *, name: str, f
 # files and the page's modules have run), or at once in a fragment htmx swaps in later, when they are long loaded.
 # Its variables stay inside the function; the map itself stays a global of its name, as templates hand it on by
 # name (the location picker's "fieldops:location-map" event, sent on DOMContentLoaded after this listener).
+# A map in a view tab that is not shown (My work's Map tab on a phone, [data-view-panel] hidden) is drawn when the
+# tab is first shown (view-tabs.js sends "fieldops:view-shown" on the panel): a crew member reading the list does
+# not wait for a map nobody is looking at, and the markers then fit the map's real size.
 _DEFERRED_MAP_JS = """(function () {{
 function draw() {{
 {script}
 window[{name}] = {var};
 }}
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", draw); else draw();
+function start() {{
+  var el = document.getElementById({name});
+  var panel = el && el.closest("[data-view-panel]");
+  if (panel && getComputedStyle(panel).visibility === "hidden") panel.addEventListener("fieldops:view-shown", draw, {{ once: true }});
+  else draw();
+}}
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 }})();"""
 
 

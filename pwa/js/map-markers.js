@@ -44,7 +44,11 @@ export function cluster(map, cols, fit) {
   return group;
 }
 
-document.addEventListener("fieldops:cluster", function (evt) { cluster(evt.detail.map, evt.detail.data.cols, evt.detail.data.fit); });
+document.addEventListener("fieldops:cluster", function (evt) {
+  // A map drawn late (its tab was hidden) shows what its list shows now, if the list was filtered meanwhile.
+  var data = evt.detail.map.getContainer()._fieldopsPoints || evt.detail.data;
+  cluster(evt.detail.map, data.cols, data.fit);
+});
 
 // A list swapped in by htmx (My work's "Show" filter) carries its pins (data-map-points): the map beside it
 // drops the old ones and shows these, so the map keeps showing what the list shows.
@@ -53,9 +57,10 @@ document.addEventListener("htmx:afterSwap", function (evt) {
   if (!carrier) return;
   var container = carrier.closest(".split");
   container = container && container.querySelector(".folium-map");
-  var map = container && container._fieldopsMap;
-  if (!map) return;
+  if (!container) return;
   var data = JSON.parse(carrier.dataset.mapPoints);
+  var map = container._fieldopsMap;
+  if (!map) { container._fieldopsPoints = data; return; } // not drawn yet (hidden tab): drawn with these
   map.closePopup();
   if (container._fieldopsCluster) map.removeLayer(container._fieldopsCluster);
   cluster(map, data.cols, data.fit);

@@ -2,7 +2,8 @@
    are tabs (data-tabs-media, the same as app.css's); otherwise they stand side by side and the tabs are not shown.
    The chosen view is the box's data-view ("list" first), which app.css reads. The map is never display: none: the
    hidden map keeps its size (visibility: hidden), so the markers' fitBounds on load measures the real map; it is
-   still told to measure itself again (Leaflet's invalidateSize) whenever its tab is shown or the layout changes. */
+   still told to measure itself again (Leaflet's invalidateSize) whenever its tab is shown or the layout changes.
+   A map whose tab is hidden when the page loads is drawn only when the tab is first shown (fieldops:view-shown). */
 import { $, $all, on, ready } from "fieldops/dom";
 
 // Leaflet maps by their container, from the one bridge folium's inline script has to the modules (map-markers.js).
@@ -21,7 +22,16 @@ function setUp(box) {
   const media = window.matchMedia(box.dataset.tabsMedia || "(orientation: portrait)");
   const tabs = $all("[data-view-tab]", box);
   const panelOf = function (tab) { return $("[data-view-panel='" + tab.dataset.viewTab + "']", box); };
-  const resize = function () { const map = leafletMap(box); if (map) map.invalidateSize(); };
+  // A panel that is showing is told so: a map not drawn while its tab was hidden is drawn then (maps/builder.py).
+  const shown = function () {
+    tabs.forEach(function (tab) {
+      const panel = panelOf(tab);
+      if (panel && getComputedStyle(panel).visibility !== "hidden" && getComputedStyle(panel).display !== "none") {
+        panel.dispatchEvent(new CustomEvent("fieldops:view-shown"));
+      }
+    });
+  };
+  const resize = function () { shown(); const map = leafletMap(box); if (map) map.invalidateSize(); };
 
   function select(name, focus) {
     box.dataset.view = name;

@@ -8,6 +8,8 @@ import pytest
 from factories import CITY_HALL, UNION_SQUARE, make_event, make_job, offset
 from helpers import sign_in
 
+from fieldops.workorders.models import WorkOrderStatus
+
 PHONE = {"width": 390, "height": 844}
 MIN_TARGET = 44
 
@@ -128,7 +130,7 @@ def _views(page) -> dict[str, object]:  # type: ignore[no-untyped-def]
     return page.evaluate(
         """() => {
           const seen = (el) => el.checkVisibility({ visibilityProperty: true }) && el.getBoundingClientRect().height > 0;
-          const map = document.querySelector(".work-views .leaflet-container").getBoundingClientRect();
+          const map = document.querySelector(".work-views .folium-map").getBoundingClientRect();
           return { tabs: seen(document.querySelector("[role=tablist]")), list: seen(document.querySelector(".wo-list")),
                    map: seen(document.querySelector(".work-views .map-pane")), mapWidth: map.width, mapHeight: map.height,
                    pins: [...document.querySelectorAll(".work-views .leaflet-marker-icon")].filter(seen).length };
@@ -147,6 +149,8 @@ def test_my_work_upright_is_list_and_map_tabs_list_first(browser, live_server, j
     shown = _views(page)
     assert shown["list"] and not shown["map"] and shown["pins"] == 0
     assert page.get_by_role("tabpanel").count() == 1  # the shown one; the hidden map is out of the accessibility tree
+    # Nobody is looking at the map: Leaflet has not drawn it (no tiles fetched, no markers built) until its tab is shown.
+    assert page.locator(".work-views .leaflet-container").count() == 0
 
     map_tab.click()
     assert map_tab.get_attribute("aria-selected") == "true"
@@ -169,6 +173,20 @@ def test_my_work_upright_is_list_and_map_tabs_list_first(browser, live_server, j
     assert list_tab.get_attribute("aria-selected") == "true"
     assert page.evaluate("() => document.activeElement.id") == "view-tab-list"
     assert _views(page)["list"]
+    assert errors == []
+    ctx.close()
+
+
+def test_a_list_filtered_before_the_map_tab_is_opened_gives_the_map_its_pins(browser, live_server, session, jobs) -> None:  # type: ignore[no-untyped-def]
+    jobs[0].status = WorkOrderStatus.EN_ROUTE
+    session.commit()
+    ctx, page, errors = _open(browser, live_server, "alice", "/my-work", PHONE)
+    page.select_option(".filters select[name=status]", "en_route")
+    page.wait_for_function("() => document.querySelectorAll('.wo-list li.wo').length === 1")
+    assert page.locator(".work-views .leaflet-container").count() == 0  # still not drawn
+    page.get_by_role("tab", name="Map").click()
+    page.wait_for_function("() => document.querySelector('.work-views .folium-map').dataset.markerCount === '1'")
+    assert page.locator(f'.leaflet-marker-icon.fo-pin[title^="#{jobs[0].id} "]').count() == 1
     assert errors == []
     ctx.close()
 
