@@ -21,7 +21,7 @@ from flask import has_request_context
 from flask_babel import force_locale, gettext
 from sqlalchemy.orm import Session
 
-from fieldops.catalog.models import ServiceAttribute, ServiceType
+from fieldops.catalog.models import Department, ServiceAttribute, ServiceType
 from fieldops.i18n import DEFAULT_LANGUAGE, LANGUAGES, current_language
 
 TYPE_FIELDS = ("name", "group", "keywords", "description")
@@ -70,6 +70,11 @@ def type_name(st: ServiceType, lang: str | None = None) -> str:
 def type_group(st: ServiceType, lang: str | None = None) -> str:
     """The type's group in `lang`."""
     return type_text(st, "group", lang)
+
+
+def department_name(department: Department, lang: str | None = None) -> str:
+    """A department's name in `lang` (the .po catalogues carry the demo's departments: fieldops/i18n.py)."""
+    return _catalogue(department.name, _lang(lang))
 
 
 def attribute_text(attr: ServiceAttribute, field: str = "description", lang: str | None = None) -> str:

@@ -141,3 +141,22 @@ def test_refusals_reach_a_spanish_reader_in_spanish(session, client, city) -> No
     resp = client.post("/requests/new", data={**base, "duplicate_of": "ZZZZ-ZZZZ"})
     assert "No hay ninguna solicitud con el número de seguimiento ZZZZ-ZZZZ." in resp.get_data(as_text=True)
     assert session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)) == 0
+
+
+def test_the_offline_catalogue_is_in_the_readers_language(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    # The tablet keeps /api/catalog.json with the pages: a Spanish-speaking outreach worker offline reads Spanish.
+    st = city.pothole
+    st.attributes = [ServiceAttribute(code="where", datatype=AttributeType.SINGLEVALUELIST, variable=True, required=True, order=1,
+                                      description="Where is the pothole?", values=[{"key": "crosswalk", "name": "In a crosswalk"}])]
+    session.commit()
+    login(client, "olga")
+    english = client.get("/api/catalog.json").get_json()
+    spanish = client.get("/api/catalog.json?lang=es").get_json()
+    assert (english["language"], spanish["language"]) == ("en", "es")
+    en_type = next(t for t in english["service_types"] if t["code"] == "pothole")
+    es_type = next(t for t in spanish["service_types"] if t["code"] == "pothole")
+    assert en_type["name"] == "Pothole" and es_type["name"] == "Bache"
+    assert es_type["department"]["code"] == en_type["department"]["code"] and es_type["department"]["name"] != en_type["department"]["name"]
+    en_q, es_q = en_type["attributes"][0], es_type["attributes"][0]
+    assert en_q["description"] == "Where is the pothole?" and es_q["description"] == "¿Dónde está el bache?"
+    assert es_q["values"] == [{"key": "crosswalk", "name": "En un paso de peatones"}]
