@@ -3,7 +3,8 @@
    The chosen view is the box's data-view ("list" first), which app.css reads. The map is never display: none: the
    hidden map keeps its size (visibility: hidden), so the markers' fitBounds on load measures the real map; it is
    still told to measure itself again (Leaflet's invalidateSize) whenever its tab is shown or the layout changes.
-   A map whose tab is hidden when the page loads is drawn only when the tab is first shown (fieldops:view-shown). */
+   A map whose tab is hidden when the page loads is drawn only when the tab is first shown (fieldops:view-shown).
+   The chosen tab is remembered per page (localStorage) and shown again on the next visit. */
 import { $, $all, on, ready } from "fieldops/dom";
 
 // Leaflet maps by their container, from the one bridge folium's inline script has to the modules (map-markers.js).
@@ -33,6 +34,11 @@ function setUp(box) {
   };
   const resize = function () { shown(); const map = leafletMap(box); if (map) map.invalidateSize(); };
 
+  // The view the person chose last on this page comes back when they return to it (from a job, next morning).
+  const key = "fieldops.view:" + location.pathname;
+  function remember(name) { try { localStorage.setItem(key, name); } catch (e) { /* private mode */ } }
+  function remembered() { try { return localStorage.getItem(key); } catch (e) { return null; } }
+
   function select(name, focus) {
     box.dataset.view = name;
     tabs.forEach(function (tab) {
@@ -53,16 +59,20 @@ function setUp(box) {
     });
     resize();
   }
-  on(box, "click", "[data-view-tab]", function (evt, tab) { select(tab.dataset.viewTab, false); });
+  on(box, "click", "[data-view-tab]", function (evt, tab) { select(tab.dataset.viewTab, false); remember(tab.dataset.viewTab); });
   // The ARIA tabs pattern: arrows, Home and End move between the tabs (and show the one they reach).
   on(box, "keydown", "[data-view-tab]", function (evt, tab) {
     const i = tabs.indexOf(tab);
     const next = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[evt.key];
     if (next === undefined) return;
     evt.preventDefault();
-    select(tabs[(next + tabs.length) % tabs.length].dataset.viewTab, true);
+    const name = tabs[(next + tabs.length) % tabs.length].dataset.viewTab;
+    select(name, true);
+    remember(name);
   });
   media.addEventListener("change", layout);
+  const last = remembered();
+  if (last && last !== box.dataset.view && tabs.some(function (tab) { return tab.dataset.viewTab === last; })) select(last, false);
   layout();
 }
 

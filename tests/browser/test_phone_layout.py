@@ -191,6 +191,24 @@ def test_a_list_filtered_before_the_map_tab_is_opened_gives_the_map_its_pins(bro
     ctx.close()
 
 
+def test_the_chosen_tab_is_shown_again_on_return(browser, live_server, jobs) -> None:  # type: ignore[no-untyped-def]
+    ctx, page, errors = _open(browser, live_server, "alice", "/my-work", PHONE)
+    page.get_by_role("tab", name="Map").click()
+    page.locator(".work-views .leaflet-marker-icon").first.wait_for()
+    page.goto(live_server + f"/work-orders/{jobs[0].id}")
+    page.go_back()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("tab", name="Map").get_attribute("aria-selected") == "true"
+    shown = _views(page)
+    assert shown["map"] and not shown["list"] and shown["pins"] == 4
+    page.get_by_role("tab", name="List").click()
+    page.reload()
+    assert page.get_by_role("tab", name="List").get_attribute("aria-selected") == "true"
+    assert page.locator(".work-views .leaflet-container").count() == 0
+    assert errors == []
+    ctx.close()
+
+
 def test_my_work_on_a_tablet_held_sideways_shows_list_and_map_at_once(browser, live_server, jobs) -> None:  # type: ignore[no-untyped-def]
     ctx, page, errors = _open(browser, live_server, "alice", "/my-work", {"width": 1024, "height": 768})
     shown = _views(page)
