@@ -19,26 +19,18 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
 import requests
+from demo_server import demo_server
 
 ROOT = Path(__file__).resolve().parents[1]
 NODE_DIR = ROOT / "bench" / ".node"
 LIGHTHOUSE_VERSION = "12.2.3"
 CHROMIUM = os.environ.get("FIELDOPS_CHROMIUM", "/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _lighthouse() -> Path:
@@ -99,26 +91,8 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="run only the page with this name (repeatable)")
     args = parser.parse_args()
     binary = _lighthouse()
-    tmp = Path(tempfile.mkdtemp(prefix="fieldops-lighthouse-"))
-    cli = [sys.executable, "-c", "import sys; from fieldops.cli import main; sys.argv[0] = 'fieldops'; main()"]
-    env = {**os.environ, "FIELDOPS_INSTANCE_PATH": str(tmp / "instance")}
-    env.pop("FIELDOPS_DATABASE_URL", None)
-    print("Loading the demo city into", tmp, flush=True)
-    subprocess.run([*cli, "demo", "--no-serve"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--threads", "8"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 180  # the first start builds the assets and compiles the catalogues
-        while True:
-            try:
-                requests.get(f"{base}/login", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("fieldops serve did not start") from None
-                time.sleep(0.3)
+    with demo_server(prefix="fieldops-lighthouse-") as demo, tempfile.TemporaryDirectory() as tmp:
+        base = demo.base
         crew, supervisor = _sign_in(base, "crew-north"), _sign_in(base, "supervisor")
         pages = [
             ("Sign-in", "/login", None),
@@ -134,7 +108,7 @@ def main() -> None:
         print(f"\nLighthouse {LIGHTHOUSE_VERSION}, mobile, simulated slow 4G, Chromium at {CHROMIUM}; median of {args.runs}\n")
         print(f"{'page':<14}{'performance':>12}{'accessibility':>15}{'LCP ms':>9}{'TBT ms':>8}{'KB':>8}")
         worst = {"performance": 100, "accessibility": 100}
-        reports = args.reports or tmp / "reports"
+        reports = args.reports or Path(tmp) / "reports"
         reports.mkdir(parents=True, exist_ok=True)
         for n, (name, path, cookie) in enumerate(pages):
             if args.only and name not in args.only:
@@ -151,10 +125,6 @@ def main() -> None:
         ok = worst["performance"] >= 90 and worst["accessibility"] == 100
         print(f"\nlowest: performance {worst['performance']:.0f} (target ≥ 90), accessibility {worst['accessibility']:.0f} "
               f"(target 100): {'targets met' if ok else 'TARGETS MISSED'}")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

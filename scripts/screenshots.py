@@ -12,31 +12,22 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import socket
 import sqlite3
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import requests
 from PIL import Image
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+from demo_server import demo_server  # noqa: E402  (bench/demo_server.py, shared with the Lighthouse bench)
+
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("FIELDOPS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--disable-default-apps"]
 MAX_BYTES = 200 * 1024
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _save(png: bytes, name: str) -> None:
@@ -67,28 +58,11 @@ def _settle(page: Page) -> None:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="fieldops-screenshots-"))
-    cli = [sys.executable, "-c", "import sys; from fieldops.cli import main; sys.argv[0] = 'fieldops'; main()"]
-    env = {**os.environ, "FIELDOPS_INSTANCE_PATH": str(tmp / "instance")}
-    env.pop("FIELDOPS_DATABASE_URL", None)
-    subprocess.run([*cli, "demo", "--no-serve"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    with sqlite3.connect(tmp / "instance" / "fieldops.db") as conn:
-        row = conn.execute("SELECT tracking_number FROM service_request WHERE channel = 'outreach' ORDER BY id LIMIT 1").fetchone()
-    tracking = row[0]
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([*cli, "serve", "--port", str(port), "--threads", "4"], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                requests.get(f"{base}/login", timeout=5)
-                break
-            except (requests.ConnectionError, requests.Timeout):
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("fieldops serve did not start") from None
-                time.sleep(0.3)
+    with demo_server(threads=4, prefix="fieldops-screenshots-") as demo:
+        base = demo.base
+        with sqlite3.connect(demo.instance / "fieldops.db") as conn:
+            row = conn.execute("SELECT tracking_number FROM service_request WHERE channel = 'outreach' ORDER BY id LIMIT 1").fetchone()
+        tracking = row[0]
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
@@ -123,10 +97,6 @@ def main() -> None:
             _save(page.screenshot(), "receipt-phone.png")
             ctx.close()
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
