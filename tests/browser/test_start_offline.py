@@ -123,3 +123,36 @@ def test_signing_out_forgets_the_start_page(server, tablet, session, city) -> No
     page.goto(f"{base}/")
     assert "You are offline" in page.inner_text("main")
     assert page.locator("[data-offline-links] a").count() == 0
+
+
+def test_outreach_checked_in_on_the_tablet_starts_on_the_event_offline(app, server, tablet, session, city) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from fieldops.db import utcnow
+    from fieldops.outreach import services as outreach
+
+    now = utcnow()
+    event = outreach.create_event(session, city.sam, name="Library fair", place="Main library", starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(hours=3))
+    session.commit()
+    base = server.url
+    ctx = tablet()
+    page = ctx.new_page()
+    sign_in(page, base, "olga")
+    _get_ready(page)
+    # Checked in on the tablet (no signal needed): the start record follows; checked out, it goes back.
+    ends = (now + dt.timedelta(hours=3)).isoformat() + "Z"
+    page.evaluate("async ([id, ends]) => (await import('fieldops/outreach')).set('in', {id: id, name: 'Library fair', ends_at: ends})", [event.id, ends])
+    page.wait_for_function("(id) => caches.match('/api/offline/start.json').then((r) => r.json()).then((s) => s.start === '/events/' + id)", arg=event.id)
+    hits = _Hits(app)
+
+    ctx, responses = _restart_offline(ctx, tablet)
+    page = ctx.new_page()
+    page.goto(f"{base}/")
+    page.wait_for_url(f"{base}/events/{event.id}")
+    assert "Library fair" in page.inner_text("main")
+    page.evaluate("async () => (await import('fieldops/outreach')).set('out', null)")
+    page.wait_for_function("() => caches.match('/api/offline/start.json').then((r) => r.json()).then((s) => s.start === '/requests/new')")
+    page.goto(f"{base}/")
+    page.wait_for_url(f"{base}/requests/new")
+    assert hits.paths == []
+    _page_responses_from_worker(responses, base)
