@@ -39,10 +39,11 @@ def start_record() -> Response:
     event offline goes back to it), and the top-bar links this user has offline, in their language, for the
     offline page."""
     user = current_user._get_current_object()
-    kept = set(offline_manifest(db.session(), user).pages)
+    day = offline_manifest(db.session(), user)
+    kept = set(day.pages)
     links = []
     for entry in nav_entries_for(user):
         url = url_for(entry.endpoint)
         if url in kept:
             links.append({"url": url, "label": entry.text()})
-    return jsonify({"user_id": user.id, "start": start_page(db.session(), user), "home": role_start(user), "links": links})
+    return jsonify({"user_id": user.id, "start": day.start, "home": role_start(user), "links": links})
