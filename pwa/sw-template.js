@@ -116,12 +116,36 @@ if (FIELDOPS.tiles) {
   );
 }
 
-// Neither network nor cache: pages get the precached offline page, anything else a network error.
+// ------------------------------------------------------------------ the start page, offline
+// "/" (the installed app's start URL) only redirects, by role, so no copy of it is ever kept. Without signal it
+// is answered from the start record "Ready for offline" stored with this user's data (FIELDOPS.startData, from
+// /api/offline/start.json; dropped on sign-out with the rest): a redirect to the user's own start page, which
+// the pages route then answers from the pages cache.
+function startRedirect() {
+  return caches.open(DATA_CACHE).then(function (cache) {
+    return cache.match(FIELDOPS.startData);
+  }).then(function (resp) {
+    return resp ? resp.json() : null;
+  }).then(function (record) {
+    var start = record && typeof record.start === "string" && record.start.charAt(0) === "/" && record.start.charAt(1) !== "/" ? record.start : null;
+    return start ? Response.redirect(new URL(start, self.location.origin).href, 302) : null;
+  }).catch(function () { return null; });
+}
+
+function offlinePage() {
+  return workbox.precaching.matchPrecache(FIELDOPS.offlinePage).then(function (resp) {
+    return resp || Response.error();
+  });
+}
+
+// Neither network nor cache: "/" goes to the user's start page if one is recorded, other pages get the
+// precached offline page, anything else a network error.
 workbox.routing.setCatchHandler(function (ctx) {
   if (ctx.request.mode === "navigate") {
-    return workbox.precaching.matchPrecache("/offline").then(function (resp) {
-      return resp || Response.error();
-    });
+    if (ctx.url.origin === self.location.origin && ctx.url.pathname === "/") {
+      return startRedirect().then(function (resp) { return resp || offlinePage(); });
+    }
+    return offlinePage();
   }
   return Promise.resolve(Response.error());
 });

@@ -25,13 +25,18 @@ from fieldops.web.redirects import safe_next
 bp = Blueprint("accounts", __name__)
 
 
+def home_endpoint(role: Role) -> str:
+    """The page each role starts its day on (its endpoint)."""
+    if role == Role.CREW:
+        return "workorders.my_work"
+    if role == Role.OUTREACH:
+        return "servicerequests.new"
+    return "workorders.overview"
+
+
 def home_for(role: Role) -> str:
     """Where each role starts its day."""
-    if role == Role.CREW:
-        return url_for("workorders.my_work")
-    if role == Role.OUTREACH:
-        return url_for("servicerequests.new")
-    return url_for("workorders.overview")
+    return url_for(home_endpoint(role))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -147,8 +152,3 @@ def change_password() -> Response | tuple[str, int]:
         return page, 422
     flash(_("Password changed. You are signed out on every other device."), "info")
     return redirect(url_for("accounts.account"))
-
-
-@bp.route("/")
-def index() -> Response:
-    return redirect(home_for(current_user.role))

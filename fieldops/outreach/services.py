@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from fieldops.access import policies
-from fieldops.accounts.models import User
+from fieldops.accounts.models import Role, User
 from fieldops.catalog import texts
 from fieldops.db import utcnow
 from fieldops.districts.services import DistrictIndex
@@ -261,5 +261,9 @@ def offline_pages(session: Session, user: User, *, now: dt.datetime | None = Non
 
 
 def offline_part(session: Session, user: User) -> OfflinePart:
-    """Outreach: today's events, so staff check residents in without signal."""
-    return OfflinePart(pages=offline_pages(session, user))
+    """Outreach: today's events, so staff check residents in without signal; checked in to one of them, outreach
+    staff start the app on that event's page."""
+    pages = offline_pages(session, user)
+    checkin = current_checkin(session, user) if user.role == Role.OUTREACH else None
+    start = f"/events/{checkin.event_id}" if checkin is not None else None
+    return OfflinePart(pages=pages, start=start if start in pages else None)

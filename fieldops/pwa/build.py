@@ -64,6 +64,10 @@ CACHE_NAMES: Mapping[str, str] = {
 }
 USER_CACHES: tuple[str, ...] = ("pages", "data")  # dropped on sign-out and when another user signs in
 OUTBOX_SYNC_TAG = f"{CACHE_PREFIX}-outbox"  # the Background Sync tag the outbox registers
+# The user's start record (kept in the data cache by "Ready for offline"): the worker opens "/" from it offline,
+# the offline page takes its links from it. Served by fieldops/offline/views.py.
+START_DATA_URL = "/api/offline/start.json"
+OFFLINE_PAGE_URL = "/offline"
 
 
 def client_config() -> dict[str, Any]:
@@ -73,6 +77,8 @@ def client_config() -> dict[str, Any]:
         "caches": dict(CACHE_NAMES),
         "userCaches": [CACHE_NAMES[k] for k in USER_CACHES],
         "syncTag": OUTBOX_SYNC_TAG,
+        "startData": START_DATA_URL,
+        "offlinePage": OFFLINE_PAGE_URL,
     }
 
 

@@ -12,6 +12,8 @@ export const CACHES = Object.freeze(Object.assign({}, CONFIG.caches));
 export const USER_CACHES = Object.freeze(CONFIG.userCaches.slice());
 /** The Background Sync tag the outbox registers and the worker answers. */
 export const SYNC_TAG = CONFIG.syncTag;
+/** The user's start record in the data cache: the worker opens "/" from it offline. */
+export const START_DATA = CONFIG.startData;
 
 /** Drop this page's copies of the per-user caches (the worker is told separately: sw-register.js). */
 export function deleteUserCaches() {

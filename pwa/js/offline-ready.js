@@ -2,7 +2,7 @@
    and when over an hour old; the stamp (when, for whom) in localStorage. Needs no outbox. */
 import { $, emit } from "fieldops/dom";
 import { t } from "fieldops/i18n";
-import { CACHES } from "fieldops/caches";
+import { CACHES, START_DATA } from "fieldops/caches";
 
 var userId = document.body.dataset.userId ? Number(document.body.dataset.userId) : null;
 var READY_KEY = "fieldops.ready";
@@ -60,6 +60,21 @@ export async function getReady() {
   } finally {
     if (button) { button.disabled = false; button.textContent = t("ready_button", "Ready for offline"); }
   }
+}
+
+/** Make the installed app open on `url` offline (an event checked in to without signal), or back on the role's own
+   start page with null; only a page kept offline is taken. Changes the stored start record, if there is one. */
+export async function startOfflineAt(url) {
+  if (!window.caches || !START_DATA) return;
+  var data = await caches.open(CACHES.data);
+  var resp = await data.match(START_DATA);
+  if (!resp) return;
+  var record = await resp.json();
+  var target = record.home;
+  if (url && (await (await caches.open(CACHES.pages)).match(url))) target = url;
+  if (record.start === target) return;
+  record.start = target;
+  await data.put(START_DATA, new Response(JSON.stringify(record), { headers: { "Content-Type": "application/json" } }));
 }
 
 /** Forget the stamp (sign-out, another language): the next page gets ready again. */

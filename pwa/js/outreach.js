@@ -9,6 +9,7 @@
  * another device or without JavaScript replaces an older local one.
  */
 import { ready } from "fieldops/dom";
+import { startOfflineAt } from "fieldops/offline-ready";
 
 // The outbox is optional: without IndexedDB the check-in forms are posted as plain forms.
 var outboxLoaded = import("fieldops/outbox").then(function (m) { return m.outbox; }, function () { return null; });
@@ -44,6 +45,8 @@ export function current() {
 /** Record a check-in ("in") or check-out ("out") made on this tablet. */
 export function set(action, event) {
   write({ state: action === "out" ? "out" : "in", event: event, at: new Date().toISOString() });
+  // Opened from the home screen without signal, the app starts on the event checked in to (or no longer).
+  startOfflineAt(action === "out" || !event ? null : "/events/" + event.id).catch(function () { /* no caches */ });
   document.dispatchEvent(new CustomEvent("checkin:changed", { detail: { event: current() } }));
 }
 

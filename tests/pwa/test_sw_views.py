@@ -101,7 +101,9 @@ def test_worker_routes_and_messages(sw) -> None:  # type: ignore[no-untyped-def]
     assert "networkTimeoutSeconds: NETWORK_TIMEOUT_SECONDS" in sw and "NETWORK_TIMEOUT_SECONDS = 4" in sw
     assert "statuses: [200]" in sw and "statuses: [0, 200]" in sw
     assert "maxEntries: 3000, maxAgeSeconds: 30 * 24 * 3600, purgeOnQuotaError: true" in sw
-    assert 'matchPrecache("/offline")' in sw
+    assert "matchPrecache(FIELDOPS.offlinePage)" in sw and _config(sw)["offlinePage"] == "/offline"
+    # "/" offline: a redirect to the start page recorded in the data cache (fieldops/offline/views.py start_record).
+    assert _config(sw)["startData"] == "/api/offline/start.json" and "cache.match(FIELDOPS.startData)" in sw
     for message in ("SKIP_WAITING", "CLEAR_USER_CACHES", "OUTBOX_SYNC", "fieldops-outbox"):
         assert f'"{message}"' in sw
     assert "includeUncontrolled: true, type: \"window\"" in sw
@@ -136,7 +138,9 @@ def test_web_app_manifest(client, app, settings) -> None:  # type: ignore[no-unt
 def test_offline_page_is_the_same_for_everyone(client, city) -> None:  # type: ignore[no-untyped-def]
     anonymous = client.get("/offline").get_data(as_text=True)
     assert "You are offline. This page was not saved for offline use. Your work is kept on this tablet and will be sent when you are back online." in anonymous
-    assert 'href="/my-work"' in anonymous
+    # No page of any one role: the links come from the signed-in user's start record (pwa/js/offline-page.js).
+    assert 'href="/my-work"' not in anonymous and 'href="/requests/new"' not in anonymous
+    assert "data-offline-links" in anonymous and "/js/offline-page." in anonymous
     login(client, "alice")
     signed_in = client.get("/offline").get_data(as_text=True)
     assert signed_in == anonymous

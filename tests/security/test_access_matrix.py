@@ -88,7 +88,7 @@ def R(endpoint: str, method: str, case: str, url: str | Callable[[Objects], str]
 #                                                                               crew      each outr
 ACCESS: list[Row] = [
     # --- signing in, language, the PWA shell (public) -------------------------------------------------------
-    R("accounts.index", "GET", "home", "/",                                 "302  302  302  302  302  302  302"),
+    R("offline.start", "GET", "home", "/",                                  "302  302  302  302  302  302  302"),
     R("accounts.login", "GET", "form", "/login",                            "200  302  302  302  302  302  302"),
     # A wrong password, under a username of each caller's own so the sign-in throttle never joins in.
     R("accounts.login", "POST", "wrong password", "/login",                 "401  401  401  401  401  401  401", data={"username": "nobody-{who}", "password": "wrong"}),
@@ -173,6 +173,7 @@ ACCESS: list[Row] = [
     R("outreach.residents", "POST", "an event, no count", lambda o: f"/events/{o.event}/residents", "302  422  422  422  422  422  422", data={"count": "x"}),
     # --- offline and sync API -------------------------------------------------------------------------------
     R("offline.manifest", "GET", "mine", "/api/offline/manifest",           "401  200  200  200  200  200  200"),
+    R("offline.start_record", "GET", "mine", "/api/offline/start.json",     "401  200  200  200  200  200  200"),
     R("sync.session_info", "GET", "mine", "/api/session",                   "401  200  200  200  200  200  200"),
     R("servicerequests.catalog_json", "GET", "catalogue", "/api/catalog.json", "401  200  200  200  200  200  200"),
     R("workorders.my_work_json", "GET", "mine", "/api/my-work.json",        "401  200  200  200  200  200  200"),
