@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -104,6 +105,9 @@ class VerbInfo:
     open311: PublicNote | None = None
     # How staff read the entry (see the module docstring); empty only for legacy verbs nobody writes any more.
     summaries: tuple[Summary, ...] = field(default=())
+    # A verb whose line is said from structure in the entry's detail rather than from a template: render(detail)
+    # gives the line in the current language, or None (an older entry: its template, or its stored summary).
+    render: Callable[[dict[str, Any]], str | None] | None = None
 
     def summary_for(self, keys: Iterable[str]) -> Summary | None:
         """The template whose placeholders are exactly these parameters, or None."""
@@ -151,6 +155,12 @@ _NOT_HOME = (
     _s(_l("Follow-up visit #%(visit)s: nobody home (attempt %(attempt)s of %(attempts)s); will try again")),
     _s(_l("Follow-up visit #%(visit)s: nobody home (attempt %(attempt)s of %(attempts)s); will try again. Comments: %(comments)s")),
 )
+
+def _sync_conflict(detail: dict[str, Any]) -> str | None:
+    from fieldops.sync import reasons  # the sync package reads this registry: imported when a line is shown
+
+    return reasons.describe_detail(detail)
+
 
 REGISTRY: dict[Verb, VerbInfo] = {
     Verb.REQUEST_CREATED: VerbInfo(
@@ -233,8 +243,9 @@ REGISTRY: dict[Verb, VerbInfo] = {
     Verb.PHOTO_VISIT: VerbInfo(summaries=_PHOTO),
     # What a person typed, as typed.
     Verb.NOTE: VerbInfo(summaries=(_s(_l("%(text)s")),)),
-    # The sync service's explanation of what was kept (English for now: fieldops/sync writes it).
-    Verb.SYNC_CONFLICT: VerbInfo(summaries=(_s(_l("%(reason)s")),)),
+    # What happened meanwhile and what was kept: said from the structure fieldops/sync/reasons.py keeps in the
+    # detail; %(reason)s is its English sentence (the stored summary), shown as it is for older entries.
+    Verb.SYNC_CONFLICT: VerbInfo(summaries=(_s(_l("%(reason)s")),), render=_sync_conflict),
     Verb.SYNC_RESOLVED: VerbInfo(summaries=(_s(_l("Sync conflict resolved: %(note)s")),)),
     # The new due time is published as expected_datetime; the recompute itself is internal.
     Verb.SLA_RECOMPUTED: VerbInfo(
