@@ -13,6 +13,7 @@ service types, departments, photo kinds...), which are looked up in the catalogu
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
 from collections.abc import Callable, Iterable
@@ -156,12 +157,6 @@ _NOT_HOME = (
     _s(_l("Follow-up visit #%(visit)s: nobody home (attempt %(attempt)s of %(attempts)s); will try again. Comments: %(comments)s")),
 )
 
-def _sync_conflict(detail: dict[str, Any]) -> str | None:
-    from fieldops.sync import reasons  # the sync package reads this registry: imported when a line is shown
-
-    return reasons.describe_detail(detail)
-
-
 REGISTRY: dict[Verb, VerbInfo] = {
     Verb.REQUEST_CREATED: VerbInfo(
         _l("Reported"), PublicNote("opened", "Request opened"), (_s(_l("%(service)s reported via %(channel)s"), "service", "channel"),)
@@ -244,8 +239,9 @@ REGISTRY: dict[Verb, VerbInfo] = {
     # What a person typed, as typed.
     Verb.NOTE: VerbInfo(summaries=(_s(_l("%(text)s")),)),
     # What happened meanwhile and what was kept: said from the structure fieldops/sync/reasons.py keeps in the
-    # detail; %(reason)s is its English sentence (the stored summary), shown as it is for older entries.
-    Verb.SYNC_CONFLICT: VerbInfo(summaries=(_s(_l("%(reason)s")),), render=_sync_conflict),
+    # detail (the sync feature registers the renderer); %(reason)s is its English sentence (the stored summary),
+    # shown as it is for older entries.
+    Verb.SYNC_CONFLICT: VerbInfo(summaries=(_s(_l("%(reason)s")),)),
     Verb.SYNC_RESOLVED: VerbInfo(summaries=(_s(_l("Sync conflict resolved: %(note)s")),)),
     # The new due time is published as expected_datetime; the recompute itself is internal.
     Verb.SLA_RECOMPUTED: VerbInfo(
@@ -296,6 +292,12 @@ LEGACY = frozenset({Verb.LEGACY_REQUEST_DUPLICATE, Verb.LEGACY_REQUEST_DUPLICATE
 
 # Verbs that close a request as a duplicate of another, new and legacy.
 DUPLICATE_CLOSURES = frozenset({Verb.REQUEST_MERGED, Verb.LEGACY_REQUEST_DUPLICATE})
+
+
+def register_render(verb: Verb, render: Callable[[dict[str, Any]], str | None]) -> None:
+    """Let the feature that writes `verb` say its lines from the structure it keeps in the entry's detail (the
+    sync feature does for sync:conflict, at init_app); registering the same renderer again changes nothing."""
+    REGISTRY[verb] = dataclasses.replace(REGISTRY[verb], render=render)
 
 
 def info(verb: str) -> VerbInfo:
