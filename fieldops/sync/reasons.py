@@ -107,9 +107,18 @@ def describe_english(reason: Reason, zone: ZoneInfo) -> str:
 def describe(reason: Reason, zone: ZoneInfo, now: dt.datetime | None = None) -> str:
     """ "<situation>; <what was kept> [and N photos] was/were kept for a supervisor to review." in the current language."""
     try:
-        return gettext("%(situation)s; %(kept)s.", situation=_situation(reason, zone, now), kept=_kept(reason))
-    except (KeyError, ValueError, TypeError):  # a structure from a newer version, or a broken translation
+        return _say(reason, zone, now)
+    except (KeyError, ValueError, TypeError):  # a broken translation: English rather than no reason at all
+        pass
+    try:
+        with force_locale("en"):
+            return _say(reason, zone, now)
+    except (KeyError, ValueError, TypeError):  # a situation from a newer version: at least its code
         return reason.situation
+
+
+def _say(reason: Reason, zone: ZoneInfo, now: dt.datetime | None) -> str:
+    return gettext("%(situation)s; %(kept)s.", situation=_situation(reason, zone, now), kept=_kept(reason))
 
 
 def _when(at: dt.datetime, zone: ZoneInfo, now: dt.datetime | None, *, always_day: bool = False) -> str:

@@ -164,3 +164,28 @@ def test_a_refused_kind_is_refused_in_the_senders_language(tablet, session, city
     _speaks(session, city.alice, "ht")
     resp = tablet("alice").action(body, str(uuid.uuid4()))
     assert resp.get_json()["error"] == "Se anplwaye kominotè yo ak sipèvizè yo ki anrejistre vizit swivi yo."
+
+
+def test_a_reason_this_version_cannot_say_is_shown_by_its_code(app) -> None:  # type: ignore[no-untyped-def]
+    newer = reasons.Reason("wo_split", reasons.KEPT_CLOSURE)
+    with app.test_request_context("/"), force_locale("es"):
+        assert reasons.describe(newer, ZoneInfo("America/New_York")) == "wo_split"
+        stored = reasons.stored(newer)
+        assert reasons.describe_stored(stored, ZoneInfo("America/New_York")) == "wo_split"
+        # A marked text that is not a Reason is shown as stored.
+        assert reasons.describe_stored(reasons.MARKER + "{broken", ZoneInfo("America/New_York")) == reasons.MARKER + "{broken"
+
+
+def test_refusals_are_lazily_translated(app) -> None:  # type: ignore[no-untyped-def]
+    from fieldops.sync.registry import OutboxKind, registered_kinds
+
+    plain = OutboxKind(name="x", fields_schema={}, handler=lambda ctx, action: (200, {}))
+    with app.test_request_context("/"):
+        kinds = registered_kinds(app)
+        with force_locale("es"):
+            assert str(plain.refusal) == "No puede enviar este tipo de cambio."
+            assert str(kinds["request"].refusal) == "No puede registrar solicitudes."
+        with force_locale("pt"):
+            assert str(kinds["request"].refusal) == "Você não pode registrar solicitações."
+        with force_locale("en"):
+            assert str(kinds["visit"].refusal) == "Follow-up visits are recorded by outreach staff and supervisors."
