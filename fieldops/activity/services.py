@@ -81,6 +81,11 @@ def render(template: Summary, params: dict[str, Any]) -> str:
 def describe(entry: Activity) -> str:
     """The entry's history line in the current request's language; rows from before parameters, as stored."""
     params = entry.params
+    render_from_detail = info(entry.verb).render
+    if render_from_detail is not None:
+        line = render_from_detail(entry.detail)
+        if line is not None:
+            return line
     if params is None:
         return entry.summary
     template = info(entry.verb).summary_for(params.keys())

@@ -13,10 +13,12 @@ service types, departments, photo kinds...), which are looked up in the catalogu
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
@@ -104,6 +106,9 @@ class VerbInfo:
     open311: PublicNote | None = None
     # How staff read the entry (see the module docstring); empty only for legacy verbs nobody writes any more.
     summaries: tuple[Summary, ...] = field(default=())
+    # A verb whose line is said from structure in the entry's detail rather than from a template: render(detail)
+    # gives the line in the current language, or None (an older entry: its template, or its stored summary).
+    render: Callable[[dict[str, Any]], str | None] | None = None
 
     def summary_for(self, keys: Iterable[str]) -> Summary | None:
         """The template whose placeholders are exactly these parameters, or None."""
@@ -233,7 +238,9 @@ REGISTRY: dict[Verb, VerbInfo] = {
     Verb.PHOTO_VISIT: VerbInfo(summaries=_PHOTO),
     # What a person typed, as typed.
     Verb.NOTE: VerbInfo(summaries=(_s(_l("%(text)s")),)),
-    # The sync service's explanation of what was kept (English for now: fieldops/sync writes it).
+    # What happened meanwhile and what was kept: said from the structure fieldops/sync/reasons.py keeps in the
+    # detail (the sync feature registers the renderer); %(reason)s is its English sentence (the stored summary),
+    # shown as it is for older entries.
     Verb.SYNC_CONFLICT: VerbInfo(summaries=(_s(_l("%(reason)s")),)),
     Verb.SYNC_RESOLVED: VerbInfo(summaries=(_s(_l("Sync conflict resolved: %(note)s")),)),
     # The new due time is published as expected_datetime; the recompute itself is internal.
@@ -285,6 +292,12 @@ LEGACY = frozenset({Verb.LEGACY_REQUEST_DUPLICATE, Verb.LEGACY_REQUEST_DUPLICATE
 
 # Verbs that close a request as a duplicate of another, new and legacy.
 DUPLICATE_CLOSURES = frozenset({Verb.REQUEST_MERGED, Verb.LEGACY_REQUEST_DUPLICATE})
+
+
+def register_render(verb: Verb, render: Callable[[dict[str, Any]], str | None]) -> None:
+    """Let the feature that writes `verb` say its lines from the structure it keeps in the entry's detail (the
+    sync feature does for sync:conflict, at init_app); registering the same renderer again changes nothing."""
+    REGISTRY[verb] = dataclasses.replace(REGISTRY[verb], render=render)
 
 
 def info(verb: str) -> VerbInfo:

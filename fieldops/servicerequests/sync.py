@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 import sqlalchemy as sa
 
 from fieldops.access import policies
@@ -170,6 +171,6 @@ KINDS = (
         handler=apply_request,
         may_send=policies.can_log_request,
         check_fields=check_request,
-        refusal="You cannot log requests.",
+        refusal=_l("You cannot log requests."),
     ),
 )

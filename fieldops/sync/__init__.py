@@ -12,9 +12,12 @@ def init_app(app: Flask) -> None:
 
     from fieldops.extensions import db
     from fieldops.nav import NavEntry, register_nav_entry
-    from fieldops.sync import services, views
+    from fieldops.activity.verbs import Verb, register_render
+    from fieldops.sync import reasons, services, views
 
     app.register_blueprint(views.bp)
+    # A conflict's history line is said from the Reason its entry keeps, in the reader's language.
+    register_render(Verb.SYNC_CONFLICT, reasons.describe_detail)
     register_nav_entry(
         app,
         NavEntry(

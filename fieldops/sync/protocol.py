@@ -28,6 +28,7 @@ import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator
@@ -41,7 +42,9 @@ from fieldops.db import utcnow
 from fieldops.errors import DomainError, Forbidden
 from fieldops.photos.services import parse_photo_id
 from fieldops.settings import Settings
+from fieldops.sync import reasons
 from fieldops.sync.models import IdempotencyKey, SyncConflict
+from fieldops.sync.reasons import Reason
 from fieldops.sync.registry import OutboxKind
 from fieldops.web import validation
 from fieldops.web.validation import FieldError
@@ -136,7 +139,7 @@ def apply_action(
     action = parse_action(body, settings, kinds)
     kind = kinds[action.kind]
     if kind.may_send is not None and not kind.may_send(user):
-        raise Forbidden(kind.refusal)
+        raise Forbidden(str(kind.refusal))
     if kind.check_fields is not None:
         action = dataclasses.replace(action, parsed=kind.check_fields(action.fields))
     check_schema(kind, action.fields)
@@ -255,33 +258,24 @@ def ok(
     return {"key": ctx.key, "kind": action.kind, "result": result, "work_order": work_order, "request": request, **more}
 
 
-def kept_phrase(what: str, photos: int, *, plural: bool = False) -> str:
-    """ "your closure and 2 photos were kept for a supervisor to review" """
-    if photos:
-        return f"{what} and {photos} photo{'s' if photos != 1 else ''} were kept for a supervisor to review"
-    return f"{what} {'were' if plural else 'was'} kept for a supervisor to review"
-
-
 def file_conflict(
     ctx: SyncContext,
     action: Action,
     *,
-    situation: str,
-    kept: str,
-    photos: int,
+    reason: Reason,
     request_id: int,
     work_order_id: int | None,
-    plural: bool = False,
     detail: dict[str, Any] | None = None,
 ) -> Outcome:
     """File a conflict: the change is not applied, and everything the field sent is kept for a supervisor.
 
-    `situation` says what happened meanwhile ("Sam completed this work order at 10:12 while you were offline"),
-    `kept` what of the change is kept ("your closure"); `photos` how many photos the handler attached anyway
-    (evidence is append-only). The message is "<situation>; <kept> [and N photos] was/were kept for a supervisor
-    to review." A SyncConflict (the supervisors' list) needs a work order; the history entry is always written.
+    `reason` says what happened meanwhile (a situation code and its parameters: "Sam completed this work order at
+    10:12 while you were offline"), what of the change is kept ("your closure") and how many photos the handler
+    attached anyway (evidence is append-only). It is stored as structure (fieldops/sync/reasons.py) and said in
+    each reader's language when read; the 409's error is said in the sender's. A SyncConflict (the supervisors'
+    list) needs a work order; the history entry is always written.
     """
-    reason = f"{situation}; {kept_phrase(kept, photos, plural=plural)}."
+    zone = ZoneInfo(ctx.settings.timezone)
     conflict_id = None
     if work_order_id is not None:
         conflict = SyncConflict(
@@ -290,19 +284,29 @@ def file_conflict(
             work_order_id=work_order_id,
             kind=action.kind,
             payload_json=canonical_json(ctx.body),
-            reason=reason,
+            reason=reasons.stored(reason),
         )
         ctx.session.add(conflict)
         ctx.session.flush()
         conflict_id = conflict.id
+    photos = reason.photos
     activity.record(
         ctx.session,
         request_id=request_id,
         work_order_id=work_order_id,
         actor=ctx.user,
         verb=Verb.SYNC_CONFLICT,
-        params={"reason": reason},
-        detail={"conflict_id": conflict_id, "kind": action.kind, **(detail or {}), "fields": action.fields, "photos": photos},
+        # The English sentence is the stored summary (exports); the history shows DETAIL_KEY in the reader's language.
+        params={"reason": reasons.describe_english(reason, zone)},
+        detail={
+            "conflict_id": conflict_id,
+            "kind": action.kind,
+            **(detail or {}),
+            "fields": action.fields,
+            "photos": photos,
+            reasons.DETAIL_KEY: reason.to_json(),
+        },
         source_key=ctx.key,
     )
-    return 409, {"key": ctx.key, "error": reason, "conflict_id": conflict_id, "kept": {"photos": photos, "fields": True}}
+    error = reasons.describe(reason, zone)
+    return 409, {"key": ctx.key, "error": error, "conflict_id": conflict_id, "kept": {"photos": photos, "fields": True}}

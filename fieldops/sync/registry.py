@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class OutboxKind:
     - `needs_work_order`: the body must name a work order (`work_order_id`).
     - `needs_photos`: the body must carry at least one photo id.
     - `may_send(user)`: who may send this kind at all, asked before the fields are looked at ("who before what"),
-      refused with 403 and `refusal`.
+      refused with 403 and `refusal` (a lazily translated message).
     - `label`: what supervisors read on the conflicts page (a lazily translated message; the name if empty).
     - `check_fields(fields)`: the feature's own checks, with messages written for the person at the tablet; they
       run before the schema, and what they return is the action's `parsed`.
@@ -46,7 +47,8 @@ class OutboxKind:
     needs_work_order: bool = False
     needs_photos: bool = False
     may_send: Callable[[User], bool] | None = None
-    refusal: str = "You cannot send this kind of change."
+    # Lazily translated: said in the sender's language when the 403 is raised.
+    refusal: str | LazyString = _l("You cannot send this kind of change.")
     check_fields: Callable[[dict[str, Any]], Any] | None = None
     label: str | LazyString = ""
 

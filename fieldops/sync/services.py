@@ -14,6 +14,7 @@ from fieldops.activity import services as activity
 from fieldops.activity.verbs import Verb
 from fieldops.db import utcnow
 from fieldops.errors import DomainError, Forbidden, NotFound
+from fieldops.sync import reasons
 from fieldops.sync.models import SyncConflict
 
 MAX_NOTE = 5000
@@ -69,13 +70,13 @@ def resolve_conflict(session: Session, user: User, conflict_id: int, note: str) 
 
 
 def conflict_json(conflict: SyncConflict) -> dict[str, Any]:
-    """A conflict as the API lists it."""
+    """A conflict as the API lists it (its reason in the reader's language)."""
     return {
         "id": conflict.id,
         "key": conflict.key,
         "kind": conflict.kind,
         "work_order_id": conflict.work_order_id,
-        "reason": conflict.reason,
+        "reason": reasons.reason_text(conflict.reason),
         "user": {"id": conflict.user.id, "full_name": conflict.user.full_name},
         "payload": conflict.payload,
         "created_at": conflict.created_at.isoformat(),

@@ -20,7 +20,7 @@ from fieldops.extensions import db
 from fieldops.photos import services as photos
 from fieldops.photos.models import Photo, PhotoKind
 from fieldops.photos.uploads import read_photo_body
-from fieldops.sync import protocol, services
+from fieldops.sync import protocol, reasons, services
 from fieldops.sync.http import no_store_json as _json
 from fieldops.sync.openapi import openapi_document
 from fieldops.sync.registry import registered_kinds, registered_paths
@@ -144,6 +144,7 @@ def conflicts() -> str:
     return render_template(
         "sync/conflicts.html",
         conflicts=services.open_conflicts(db.session(), current_user),
+        reason_text=reasons.reason_text,
         title=_("Sync conflicts"),
         kind_labels={name: kind.label or name for name, kind in registered_kinds().items()},
     )

@@ -14,6 +14,7 @@ attempt) is applied against the current visit.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,8 +28,7 @@ from fieldops.activity.models import Activity
 from fieldops.db import utcnow
 from fieldops.errors import DomainError, Forbidden, NotFound
 from fieldops.servicerequests.sync import request_ref
-from fieldops.settings import Settings
-from fieldops.sync import protocol
+from fieldops.sync import protocol, reasons
 from fieldops.sync.protocol import Action, Outcome, SyncContext
 from fieldops.sync.registry import OutboxKind
 from fieldops.visits import services
@@ -91,24 +91,22 @@ def apply_visit_action(ctx: SyncContext, action: Action) -> Outcome:
     if visit is None:
         raise NotFound(_("There is no follow-up visit %(id)s.", id=f["visit_id"]))
     stale = action.base_version is not None and action.base_version != visit.version
-    situation = None
+    situation: tuple[str, dict[str, Any]] | None = None
     if visit.status != VisitStatus.PENDING:
-        situation = _already_done_reason(session, settings, user, visit)
+        situation = _already_done(session, user, visit)
     elif not policies.can_record_visit(user, visit):
         if not stale:
             raise Forbidden(_("This follow-up visit is assigned to someone else."))
-        who = visit.assigned_to.full_name if visit.assigned_to is not None else "someone else"
-        situation = f"Follow-up visit #{visit.id} was given to {who} while you were offline"
+        who = visit.assigned_to.full_name if visit.assigned_to is not None else None
+        situation = reasons.VISIT_GIVEN, {"visit": visit.id, "who": who}
     if situation is not None:
         # Evidence is append-only: the photos join the visit although the answers are not applied.
         attached = services.attach_visit_photos(session, user, visit, action.photo_ids, source_key=key) if action.photo_ids else []
+        code, params = situation
         return protocol.file_conflict(
             ctx,
             action,
-            situation=situation,
-            kept="your answers",
-            plural=True,
-            photos=len(attached),
+            reason=reasons.Reason(code, reasons.KEPT_ANSWERS, photos=len(attached), params=params),
             request_id=visit.request_id,
             work_order_id=visit.work_order_id,
             detail={"visit_id": visit.id},
@@ -149,7 +147,8 @@ def apply_visit_action(ctx: SyncContext, action: Action) -> Outcome:
     )
 
 
-def _already_done_reason(session: Session, settings: Settings, user: User, visit: FollowUpVisit) -> str:
+def _already_done(session: Session, user: User, visit: FollowUpVisit) -> tuple[str, dict[str, Any]]:
+    """Who recorded or cancelled the visit meanwhile, and when: a situation of fieldops/sync/reasons.py."""
     entries = session.scalars(
         sa.select(Activity)
         .where(Activity.request_id == visit.request_id, Activity.verb.in_(["visit:done", "visit:left_card", "visit:cancelled"]))
@@ -159,13 +158,12 @@ def _already_done_reason(session: Session, settings: Settings, user: User, visit
     last = next((e for e in entries if e.detail.get("visit_id") == visit.id), None)
     done = "cancelled" if visit.status == VisitStatus.CANCELLED else "recorded"
     if last is None:
-        return f"Follow-up visit #{visit.id} was {done} while you were offline"
-    local = last.created_at.astimezone(ZoneInfo(settings.timezone))
-    when = f"on {local:%b} {local.day} at {local:%H:%M}"
+        return reasons.VISIT_DONE, {"visit": visit.id, "status": done}
+    at = last.created_at if last.created_at.tzinfo is not None else last.created_at.replace(tzinfo=dt.timezone.utc)
     if last.actor_id == user.id:
-        return f"You already {done} follow-up visit #{visit.id} {when}"
-    who = last.actor.full_name if last.actor is not None else "Someone"
-    return f"{who} {done} follow-up visit #{visit.id} {when}, while you were offline"
+        return reasons.VISIT_DONE_BY_YOU, {"visit": visit.id, "status": done, "at": at.isoformat()}
+    who = last.actor.full_name if last.actor is not None else None
+    return reasons.VISIT_DONE_BY, {"visit": visit.id, "status": done, "at": at.isoformat(), "who": who}
 
 
 KINDS = (
@@ -187,7 +185,7 @@ KINDS = (
         },
         handler=apply_visit_action,
         may_send=policies.is_visitor,
-        refusal="Follow-up visits are recorded by outreach staff and supervisors.",
+        refusal=_l("Follow-up visits are recorded by outreach staff and supervisors."),
         check_fields=parse_fields,
     ),
 )

@@ -16,7 +16,6 @@ import collections
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -32,7 +31,7 @@ from fieldops.activity.verbs import Verb
 from fieldops.db import utcnow
 from fieldops.errors import DomainError, Forbidden, InvalidTransition, NotFound
 from fieldops.photos import services as photos
-from fieldops.sync import protocol
+from fieldops.sync import protocol, reasons
 from fieldops.sync.protocol import Action, Outcome, SyncContext
 from fieldops.sync.registry import OutboxKind
 from fieldops.workorders import services as workorders
@@ -133,15 +132,10 @@ def apply_status(ctx: SyncContext, action: Action) -> Outcome:
     wo = _lock_work_order(session, action.work_order_id)
     situation = _conflict_situation(ctx, wo, action)
     if situation is not None:
-        return protocol.file_conflict(
-            ctx,
-            action,
-            situation=situation,
-            kept=_kept_what(action),
-            photos=_attach(ctx, action, wo),
-            request_id=wo.request_id,
-            work_order_id=wo.id,
-        )
+        code, params = situation
+        kept, to = _kept_what(action)
+        reason = reasons.Reason(code, kept, photos=_attach(ctx, action, wo), params=params, to=to)
+        return protocol.file_conflict(ctx, action, reason=reason, request_id=wo.request_id, work_order_id=wo.id)
     if not policies.can_edit_work_order(user, wo):
         raise Forbidden(_("This work order is not assigned to you or your crew."))
     at = protocol.clamp(action.captured_at, utcnow(), wo.created_at)
@@ -194,8 +188,9 @@ def _route(frm: WorkOrderStatus, to: WorkOrderStatus) -> list[WorkOrderStatus]:
     return [to]
 
 
-def _conflict_situation(ctx: SyncContext, wo: WorkOrder, action: Action) -> str | None:
-    """What happened to the job meanwhile that this status change contradicts, or None."""
+def _conflict_situation(ctx: SyncContext, wo: WorkOrder, action: Action) -> tuple[str, dict[str, Any]] | None:
+    """What happened to the job meanwhile that this status change contradicts (a situation of
+    fieldops/sync/reasons.py and its parameters), or None."""
     session, user = ctx.session, ctx.user
     if action.base_version is None or action.base_version == wo.version:
         return None
@@ -209,36 +204,30 @@ def _conflict_situation(ctx: SyncContext, wo: WorkOrder, action: Action) -> str 
             .order_by(Activity.created_at.desc(), Activity.id.desc())
             .limit(1)
         )
-        done = {S.CANCELLED: "cancelled", S.COMPLETED: "completed", S.UNABLE: "marked unable to complete"}[wo.status]
+        status = wo.status.value
         if last is None:
-            return f"This work order was {done} while you were offline"
-        when = _when(last.created_at, ZoneInfo(ctx.settings.timezone))
+            return reasons.WO_CLOSED, {"status": status}
+        at = last.created_at if last.created_at.tzinfo is not None else last.created_at.replace(tzinfo=dt.timezone.utc)
         if last.actor_id == user.id:
-            return f"You already {done} this work order {when}"
-        who = last.actor.full_name if last.actor is not None else "Someone"
-        return f"{who} {done} this work order {when} while you were offline"
+            return reasons.WO_CLOSED_BY_YOU, {"status": status, "at": at.isoformat()}
+        who = last.actor.full_name if last.actor is not None else None
+        return reasons.WO_CLOSED_BY, {"status": status, "at": at.isoformat(), "who": who}
     if not policies.work_order_is_on_users_list(user, wo):
         if wo.assignee is not None:
-            return f"This work order was reassigned to {wo.assignee.full_name} while you were offline"
+            return reasons.WO_REASSIGNED, {"holder": wo.assignee.full_name}
         if wo.crew is not None:
-            return f"This work order was reassigned to {wo.crew.name} while you were offline"
-        return "This work order was taken off your list while you were offline"
+            return reasons.WO_REASSIGNED, {"holder": wo.crew.name}
+        return reasons.WO_TAKEN_OFF, {}
     return None
 
 
-def _kept_what(action: Action) -> str:
+def _kept_what(action: Action) -> tuple[str, str | None]:
+    """What of the change is kept (fieldops/sync/reasons.py) and, for a status change, the status asked for."""
     if action.kind == "close":
-        return "your closure"
+        return reasons.KEPT_CLOSURE, None
     if action.kind == "unable":
-        return "your “unable to complete” report"
-    return f"your change to “{S(action.fields['to']).label.lower()}”"
-
-
-def _when(at: dt.datetime, zone: ZoneInfo) -> str:
-    local = at.astimezone(zone)
-    if local.date() == utcnow().astimezone(zone).date():
-        return f"at {local:%H:%M}"
-    return f"on {local:%b} {local.day} at {local:%H:%M}"
+        return reasons.KEPT_UNABLE, None
+    return reasons.KEPT_STATUS, S(action.fields["to"]).value
 
 
 # --- the kinds ---------------------------------------------------------------------------------------------------
