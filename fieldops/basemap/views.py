@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, send_file, url_for
+from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
 from fieldops.basemap import run_build, services
 
@@ -32,9 +33,17 @@ def archive(version: str) -> Response:
     path = services.archive_path(run_build.storage(), version)
     if path is None:
         abort(404)
-    resp = send_file(
-        path, mimetype="application/vnd.pmtiles", conditional=True, etag=version, max_age=YEAR, last_modified=None
-    )
+    try:
+        resp = send_file(
+            path, mimetype="application/vnd.pmtiles", conditional=True, etag=version, max_age=YEAR, last_modified=None
+        )
+    except RequestedRangeNotSatisfiable as exc:
+        # The app's error pages drop an exception's headers; a 416 must still say how long the file is.
+        resp = jsonify({"error": "requested range not satisfiable"})
+        resp.status_code = 416
+        resp.headers["Content-Range"] = f"bytes */{exc.length}"
+        resp.headers["Accept-Ranges"] = "bytes"
+        return resp
     resp.headers["Cache-Control"] = f"private, max-age={YEAR}, immutable"
     resp.headers["Accept-Ranges"] = "bytes"
     return resp
