@@ -90,6 +90,8 @@ class Settings:
     # The zooms `fieldops basemap build` (and the demo) tiles: 10 shows a whole city, 16 a block with its names.
     basemap_minzoom: int = 10
     basemap_maxzoom: int = 16
+    # `fieldops demo` builds Boston's basemap (about 25 s); the test suite's many demo loads leave it out.
+    demo_basemap: bool = True
     testing: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
 
@@ -166,6 +168,8 @@ class Settings:
                     kwargs[name] = conv(env[key])
                 except ValueError as exc:
                     raise SettingsError(f"{key}={env[key]!r} is not a valid {conv.__name__}") from exc
+        if "FIELDOPS_DEMO_BASEMAP" in env:
+            kwargs["demo_basemap"] = env["FIELDOPS_DEMO_BASEMAP"].lower() in {"1", "true", "yes"}
         if "FIELDOPS_SECURE_COOKIES" in env:
             kwargs["session_cookie_secure"] = env["FIELDOPS_SECURE_COOKIES"].lower() in {"1", "true", "yes"}
         return cls(

@@ -63,7 +63,9 @@ def build_command(
             name_field=name_field, class_field=class_field,
         )
         if districts_from_db:
-            layers.append(run_build.districts_layer(db.session()))
+            # Under the streets, like the city boundary.
+            at = next((i for i, layer in enumerate(layers) if layer.name == "streets"), len(layers))
+            layers.insert(at, run_build.districts_layer(db.session()))
     except builder.BuildError as exc:
         raise click.ClickException(str(exc)) from exc
     install = output is None if install is None else install

@@ -26,13 +26,15 @@ def seed_demo(session: Session, *, rng: random.Random, now: dt.datetime) -> list
     """Build and install the Boston basemap, or say why not."""
     from fieldops import get_settings
 
+    settings = get_settings()
+    if not settings.demo_basemap:
+        return []
     path = boston_streets_file()
     if not path.is_file():
         click.echo(f"Basemap: skipped ({path} is not there); the maps use the configured raster tiles.")
         return []
-    settings = get_settings()
     session.flush()
-    layers = [*builder.load_streets(path), run_build.districts_layer(session)]
+    layers = [run_build.districts_layer(session, kinds=("ward",)), *builder.load_streets(path)]
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "boston.pmtiles"
         result = run_build.build_with_progress(

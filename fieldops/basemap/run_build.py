@@ -24,9 +24,12 @@ def storage() -> FileStorage:
     return FileStorage(get_settings().storage_path)
 
 
-def districts_layer(session: Session) -> builder.Layer:
-    """The boundary layer from the districts in the database (kind: ward, precinct, ...)."""
-    rows = session.execute(sa.select(District.kind, District.name, District.geometry).order_by(District.id)).all()
+def districts_layer(session: Session, kinds: Sequence[str] = ()) -> builder.Layer:
+    """The boundary layer from the districts in the database (kind: ward, precinct, ...; all kinds if none given)."""
+    query = sa.select(District.kind, District.name, District.geometry).order_by(District.id)
+    if kinds:
+        query = query.where(District.kind.in_(kinds))
+    rows = session.execute(query).all()
     if not rows:
         raise builder.BuildError("--districts-from-db: there are no districts in the database (fieldops import-districts)")
     return builder.boundary_from_geojson((kind, name, geometry) for kind, name, geometry in rows)

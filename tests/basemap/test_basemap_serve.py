@@ -215,3 +215,18 @@ def test_sign_in_required(client: FlaskClient, installed: services.Basemap) -> N
     assert archive.status_code == 302 and "/login" in archive.headers["Location"]
     doc = fetch(client, "/basemap/current.json", headers={"Accept": "application/json"})
     assert doc.status_code == 401
+
+
+def test_build_with_districts_from_the_database(app: Flask, city: object) -> None:
+    result = app.test_cli_runner().invoke(basemap, ["build", "--districts-from-db", "--minzoom", "12", "--maxzoom", "12", "--no-install", "-o", str(app.instance_path) + "/wards.pmtiles"])
+    assert result.exit_code == 0, result.output
+    info = services.read_archive(Path(app.instance_path) / "wards.pmtiles")
+    assert info.layers == ("boundary",)
+    # Somerville's wards (tests/data/somerville_wards.geojson).
+    assert -71.14 < info.bounds[0] < -71.12 and 42.41 < info.bounds[3] < 42.42
+    assert services.current(services.FileStorage(app.extensions["fieldops.settings"].storage_path)) is None
+
+
+def test_build_districts_from_an_empty_database(app: Flask) -> None:
+    result = app.test_cli_runner().invoke(basemap, ["build", "--districts-from-db"])
+    assert result.exit_code != 0 and "there are no districts in the database" in result.output
