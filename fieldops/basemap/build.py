@@ -13,7 +13,7 @@ import gzip
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -315,8 +315,7 @@ def build_archive(
     if not layers:
         raise BuildError("nothing to build: give at least one layer")
     started = time.perf_counter()
-    merc_bounds = shapely.total_bounds(np.array([f.geometry for layer in layers for f in layer.features], dtype=object))
-    bounds = _mercator_to_lonlat_bounds(tuple(float(v) for v in merc_bounds))  # type: ignore[arg-type]
+    bounds = layers_bounds(layers)
     tiles_per_zoom: dict[int, int] = {}
     encoded: list[tuple[int, bytes]] = []
     for z in range(minzoom, maxzoom + 1):
@@ -407,7 +406,3 @@ def _make_valid(geom: BaseGeometry) -> BaseGeometry | None:
         fixed = shapely.union_all(polygons) if polygons else shapely.Polygon()
     return None if fixed.is_empty else fixed
 
-
-def iter_zoom_counts(result: BuildResult) -> Iterator[str]:
-    for z, n in sorted(result.tiles_per_zoom.items()):
-        yield f"z{z}: {n}"

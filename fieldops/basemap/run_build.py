@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import sys
-
-import click
 from click.termui import progressbar
 import sqlalchemy as sa
 from sqlalchemy.orm import Session

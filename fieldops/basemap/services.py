@@ -134,9 +134,12 @@ def current(storage: FileStorage) -> Basemap | None:
         return None
     if not isinstance(raw, dict) or not VERSION_RE.match(str(raw.get("version", ""))):
         return None
-    raw["bounds"] = tuple(raw["bounds"])
-    raw["layers"] = tuple(raw["layers"])
-    return Basemap(**raw)
+    try:
+        raw["bounds"] = tuple(raw["bounds"])
+        raw["layers"] = tuple(raw["layers"])
+        return Basemap(**raw)
+    except (KeyError, TypeError):  # a manifest from another version of fieldops, or edited by hand
+        return None
 
 
 def install(storage: FileStorage, path: Path, *, source: str, now: dt.datetime | None = None) -> Basemap:

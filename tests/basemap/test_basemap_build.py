@@ -142,3 +142,17 @@ def test_projected_file_is_refused(tmp_path: Path) -> None:
     ]}))
     with pytest.raises(builder.BuildError, match="looks projected. Reproject it to WGS84"):
         builder.load_streets(bad)
+
+
+def test_zoom_settings_from_the_environment(tmp_path: Path) -> None:
+    from fieldops.settings import Settings, SettingsError
+
+    env = {"FIELDOPS_INSTANCE_PATH": str(tmp_path), "FIELDOPS_SECRET_KEY": "x" * 32}
+    default = Settings.from_env(env)
+    assert (default.basemap_minzoom, default.basemap_maxzoom) == (10, 16)
+    chosen = Settings.from_env({**env, "FIELDOPS_BASEMAP_MINZOOM": "12", "FIELDOPS_BASEMAP_MAXZOOM": "15"})
+    assert (chosen.basemap_minzoom, chosen.basemap_maxzoom) == (12, 15)
+    with pytest.raises(SettingsError, match="FIELDOPS_BASEMAP_MINZOOM"):
+        Settings.from_env({**env, "FIELDOPS_BASEMAP_MINZOOM": "17"})
+    with pytest.raises(SettingsError, match="FIELDOPS_BASEMAP_MAXZOOM"):
+        Settings.from_env({**env, "FIELDOPS_BASEMAP_MAXZOOM": "ten"})
