@@ -17,6 +17,7 @@ FEATURES: tuple[str, ...] = (
     "fieldops.workorders",
     "fieldops.photos",
     "fieldops.maps",
+    "fieldops.basemap",
     "fieldops.servicerequests",
     "fieldops.offline",
     "fieldops.pwa",

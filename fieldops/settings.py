@@ -30,6 +30,8 @@ _BOUNDED = {
     "client_time_future_minutes": ("FIELDOPS_CLIENT_TIME_FUTURE_MINUTES", 0),
     "max_json_kb": ("FIELDOPS_MAX_JSON_KB", 1),
     "max_json_depth": ("FIELDOPS_MAX_JSON_DEPTH", 2),
+    "basemap_minzoom": ("FIELDOPS_BASEMAP_MINZOOM", 0),
+    "basemap_maxzoom": ("FIELDOPS_BASEMAP_MAXZOOM", 0),
 }
 
 
@@ -85,6 +87,11 @@ class Settings:
     # JSON bodies (the sync API): larger is 413, nested deeper is 400, before any view parses them (fieldops/web/jsonbody.py).
     max_json_kb: int = 512
     max_json_depth: int = 32
+    # The zooms `fieldops basemap build` (and the demo) tiles: 10 shows a whole city, 16 a block with its names.
+    basemap_minzoom: int = 10
+    basemap_maxzoom: int = 16
+    # `fieldops demo` builds Boston's basemap (about 25 s); the test suite's many demo loads leave it out.
+    demo_basemap: bool = True
     testing: bool = False
     extra: Mapping[str, object] = field(default_factory=dict)
 
@@ -92,6 +99,11 @@ class Settings:
         for name, (key, smallest) in _BOUNDED.items():
             if getattr(self, name) < smallest:
                 raise SettingsError(f"{key} must be at least {smallest}, not {getattr(self, name)}")
+        if not self.basemap_minzoom <= self.basemap_maxzoom <= 20:
+            raise SettingsError(
+                f"FIELDOPS_BASEMAP_MINZOOM ({self.basemap_minzoom}) must not exceed FIELDOPS_BASEMAP_MAXZOOM "
+                f"({self.basemap_maxzoom}), which must be at most 20"
+            )
         if self.photo_max_megapixels <= 0:
             raise SettingsError(f"FIELDOPS_PHOTO_MAX_MEGAPIXELS must be positive, not {self.photo_max_megapixels}")
 
@@ -156,6 +168,8 @@ class Settings:
                     kwargs[name] = conv(env[key])
                 except ValueError as exc:
                     raise SettingsError(f"{key}={env[key]!r} is not a valid {conv.__name__}") from exc
+        if "FIELDOPS_DEMO_BASEMAP" in env:
+            kwargs["demo_basemap"] = env["FIELDOPS_DEMO_BASEMAP"].lower() in {"1", "true", "yes"}
         if "FIELDOPS_SECURE_COOKIES" in env:
             kwargs["session_cookie_secure"] = env["FIELDOPS_SECURE_COOKIES"].lower() in {"1", "true", "yes"}
         return cls(

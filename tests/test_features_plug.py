@@ -57,7 +57,7 @@ def test_a_plugged_in_feature_brings_its_nav_entry_offline_pages_and_demo(plugge
     manifest = offline_manifest(db.session, city.alice)
     assert manifest.pages[0] == "/my-work" and manifest.pages[1:3] == ["/requests/new", "/plug-test"]
     assert manifest.data[-1] == f"/plug-test?user={city.alice.id}"
-    assert [s.name for s in demo_steps()] == ["city", "dispatch", "visits", "outreach", "plugfeature", "open311", "updated-at"]
+    assert [s.name for s in demo_steps()] == ["city", "dispatch", "visits", "outreach", "plugfeature", "open311", "basemap", "updated-at"]
     assert demo_notes()[0] == "plug note" and demo_notes()[1].startswith("Open311 demo API key")
 
 

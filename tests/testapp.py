@@ -26,6 +26,8 @@ def _settings(url: str, instance: Path) -> Settings:
         # A tile server on loopback that does not exist: pages may request it, the test network never leaves the machine.
         tile_url="http://127.0.0.1:9/tiles/{z}/{x}/{y}.png",
         tile_attribution="test tiles",
+        # Building Boston's basemap takes ~25 s; tests/basemap/test_basemap_demo.py turns it on with few zooms.
+        demo_basemap=False,
     )
 
 

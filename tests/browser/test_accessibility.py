@@ -145,7 +145,7 @@ def test_every_page_passes_axe_for_every_role_size_and_language(browser, live_se
 
 # GET routes that are not pages a person reads: data, files, images, the worker, and "/" (it redirects).
 NOT_PAGES_PREFIXES = ("/api/", "/open311/", "/photos/")
-NOT_PAGES_SUFFIXES = (".csv", ".geojson", ".json", ".js", ".webmanifest")
+NOT_PAGES_SUFFIXES = (".csv", ".geojson", ".json", ".js", ".webmanifest", ".pmtiles")
 
 
 def test_the_sweep_knows_every_page(app, day) -> None:  # type: ignore[no-untyped-def]

@@ -178,6 +178,9 @@ ACCESS: list[Row] = [
     R("servicerequests.catalog_json", "GET", "catalogue", "/api/catalog.json", "401  200  200  200  200  200  200"),
     R("workorders.my_work_json", "GET", "mine", "/api/my-work.json",        "401  200  200  200  200  200  200"),
     R("maps.districts", "GET", "districts", "/api/districts.geojson",       "401  200  200  200  200  200  200"),
+    # No basemap is installed in this module: any signed-in role hears 404 (what is installed is in tests/basemap).
+    R("basemap.current", "GET", "none installed", "/basemap/current.json",  "302  404  404  404  404  404  404"),
+    R("basemap.archive", "GET", "unknown version", "/basemap/0123456789abcdef.pmtiles", "302  404  404  404  404  404  404"),
     R("sync.put_photo", "PUT", "not an image", lambda o: f"/api/photos/{uuid.UUID(int=2)}?kind=after", "401  422  422  422  422  422  422", body=b"not a jpeg"),
     R("sync.sync_action", "POST", "note on crew A's job", "/api/sync/actions",
                                                                             "401  200  403  403  403  200  200", json="NOTE_ON_JOB_A"),
