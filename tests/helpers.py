@@ -35,6 +35,15 @@ def sign_in(page, base_url: str, username: str, password: str = "correct-horse-b
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def sign_out(page) -> None:  # type: ignore[no-untyped-def]
+    """Sign out as a person would: through the top bar's Menu where the bar has folded the account into it."""
+    button = page.get_by_role("button", name="Sign out")
+    toggle = page.locator("[data-menu-toggle]")
+    if not button.is_visible() and toggle.is_visible():
+        toggle.click()
+    button.click()
+
+
 def open_marker_popup(page, marker_selector: str):  # type: ignore[no-untyped-def]
     """Tap a map pin and return its popup's link once the popup is at rest.
 

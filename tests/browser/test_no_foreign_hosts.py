@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
-from helpers import sign_in
+from helpers import sign_in, sign_out
 from factories import make_job
 from fieldops.photos.models import PhotoKind
 from fieldops.photos.services import add_work_order_photo
@@ -60,7 +60,7 @@ def test_pages_request_only_the_app_and_the_tile_server(app, page, context, live
                 assert "Download is starting" in str(exc), exc
                 continue
             page.wait_for_load_state("networkidle")
-        page.get_by_role("button", name="Sign out").click()
+        sign_out(page)
     foreign = {host: sorted(urls)[:3] for host, urls in seen.items() if host not in allowed and not host.startswith("data")}
     assert foreign == {}, f"pages reached other hosts: {foreign}"
     # The maps did ask the configured tile server for tiles (so the check above really watched them).

@@ -7,7 +7,7 @@ import json
 from urllib.parse import urlsplit
 
 from factories import make_job
-from helpers import sign_in
+from helpers import sign_in, sign_out
 
 OFFLINE_TEXT = "This page was not saved for offline use"
 
@@ -97,7 +97,7 @@ def test_signing_out_clears_the_users_cached_pages(page, context, live_server, s
     page.goto(f"{live_server}/my-work")
     assert _cache_urls(page, "fieldops-pages")
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     page.wait_for_url("**/login")
     assert all("/my-work" not in u for u in _cache_urls(page, "fieldops-pages"))
     assert _cache_urls(page, "fieldops-precache")  # the app shell stays

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from factories import DAVIS_SQUARE, UNION_SQUARE, make_job
-from helpers import sign_in
+from helpers import sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -114,7 +114,7 @@ def test_signing_out_forgets_the_start_page(server, tablet, session, city) -> No
     sign_in(page, base, "alice")
     _get_ready(page)
     assert page.evaluate("() => caches.match('/api/offline/start.json').then((r) => !!r)")
-    page.locator("form.signout button").first.click()
+    sign_out(page)
     page.wait_for_url(lambda url: "/login" in url)
     page.wait_for_function("() => caches.match('/api/offline/start.json').then((r) => !r)")
 
