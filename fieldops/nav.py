@@ -83,8 +83,8 @@ class TopBarFold:
 
     Wider than `full` px everything stands in one row (css/topbar-wide.css); down to `nav` px the pages stay in the
     bar and the account, sign-out and language go into the Menu (css/topbar-account.css); narrower, every entry
-    is in the Menu (css/topbar-folded.css). Never wraps into a bar of several rows, which took a quarter of an
-    upright tablet's screen for a supervisor.
+    is in the Menu (css/topbar-folded.css). On a phone or a tablet the bar is one row (a supervisor's bar wrapped
+    into a quarter of an upright tablet's screen); wider than a tablet, a long list of pages may wrap instead.
     """
 
     nav: int
@@ -96,6 +96,7 @@ class TopBarFold:
 _CHAR_PX, _WHO_CHAR_PX, _ENTRY_PAD, _GAP, _NAV_GAP = 11.0, 9.0, 16, 16, 4
 _BAR_PAD, _BRAND, _LANGUAGE, _MENU_BUTTON, _MARGIN = 32, 94, 160, 110, 1.05
 PHONE_FOLD = 600
+TABLET_FOLD = 1024
 
 
 def topbar_fold(entries: list[str], who: str, sign_out: str, sync_texts: list[str]) -> TopBarFold:
@@ -105,7 +106,9 @@ def topbar_fold(entries: list[str], who: str, sign_out: str, sync_texts: list[st
     nav = (_BAR_PAD + _BRAND + pages + sync + _MENU_BUTTON + 3 * _GAP) * _MARGIN
     account = len(who) * _WHO_CHAR_PX + _ENTRY_PAD + len(sign_out) * _CHAR_PX + _ENTRY_PAD + _LANGUAGE + 2 * _GAP
     full = nav - _MENU_BUTTON * _MARGIN + account * _MARGIN
-    nav_px = max(PHONE_FOLD, round(nav))
+    # Wider than a tablet held sideways the pages stay in the bar even when they wrap to a second row: a dispatcher at
+    # a desktop goes from page to page all day and should not need the Menu for it.
+    nav_px = max(PHONE_FOLD, min(round(nav), TABLET_FOLD))
     return TopBarFold(nav=nav_px, full=max(nav_px, round(full)))
 
 
