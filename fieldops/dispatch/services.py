@@ -19,6 +19,7 @@ from fieldops.accounts.models import Crew, User
 from fieldops.activity.verbs import Verb
 from fieldops.activity import services as activity
 from fieldops.catalog.models import Department, ServiceType
+from fieldops.catalog.texts import by_type_name
 from fieldops.db import utcnow
 from fieldops.districts.models import District
 from fieldops.districts.services import DistrictIndex
@@ -517,13 +518,19 @@ def departments(session: Session) -> list[Department]:
     return list(session.scalars(sa.select(Department).options(selectinload(Department.service_types)).order_by(Department.name)))
 
 
+def transfer_types(department: Department) -> list[ServiceType]:
+    """A department's active service types, for the Transfer menu, in the reader's language's alphabetical order."""
+    return by_type_name(st for st in department.service_types if st.active)
+
+
 def triage_options(session: Session) -> dict[str, Iterable[object]]:
     """Choices for the queue's filters: types, departments, wards/districts, channels."""
     # Wards when the city has them (crew zones and precincts would only repeat them), else every district.
     districts = list(session.scalars(sa.select(District).where(District.kind == "ward"))) or list(session.scalars(sa.select(District)))
     by_name = sorted(districts, key=lambda d: _natural(d.name))
     return {
-        "service_types": list(session.scalars(sa.select(ServiceType).order_by(ServiceType.name))),
+        # In the reader's language's alphabetical order, not the English one.
+        "service_types": by_type_name(session.scalars(sa.select(ServiceType))),
         "departments": list(session.scalars(sa.select(Department).order_by(Department.name))),
         "districts": by_name,
         "channels": list(Channel),

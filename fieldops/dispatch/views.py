@@ -293,6 +293,7 @@ def transfer(request_id: int) -> Response:
         req=req,
         departments=services.departments(db.session()),
         chosen_department=department,
+        department_types=services.transfer_types(department),
         chosen_type=service_type,
         new_type=new_type,
         target=describe_target(new_type),
