@@ -28,6 +28,7 @@ from fieldops.photos.models import Photo
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
 from fieldops.servicerequests.services import close_as_duplicate, normalise_tracking_number
 from fieldops.sla.services import ClockPlan, local_text, plan_transfer
+from fieldops.visits import services as visits
 from fieldops.workorders import services as workorders
 from fieldops.workorders.models import Priority, WorkOrder, WorkOrderStatus
 
@@ -280,6 +281,12 @@ def duplicates_of(session: Session, req: ServiceRequest) -> list[ServiceRequest]
 def follow_ons(session: Session, req: ServiceRequest) -> list[ServiceRequest]:
     """Follow-on requests opened from this one (e.g. after a follow-up visit found it unresolved)."""
     return list(session.scalars(sa.select(ServiceRequest).where(ServiceRequest.parent_id == req.id).order_by(ServiceRequest.created_at)))
+
+
+def follow_on_reason(session: Session, req: ServiceRequest) -> str | None:
+    """For a request a follow-up visit opened, why (in the reader's language); None for any other request."""
+    visit = visits.follow_on_origin(session, req)
+    return visits.follow_on_reason(visit) if visit is not None and visit.resolved is not None else None
 
 
 def request_photos(session: Session, user: User, req: ServiceRequest) -> list[Photo]:

@@ -163,6 +163,7 @@ def _request_context(req: ServiceRequest) -> dict[str, Any]:
         "photos": services.request_photos(session, current_user, req),
         "duplicates": services.duplicates_of(session, req),
         "follow_ons": services.follow_ons(session, req),
+        "follow_on_reason": services.follow_on_reason(session, req),
         "candidates": services.duplicate_candidates(session, req) if supervisor else [],
         "attribute_defs": attributes,
         "languages": LANGUAGES,

@@ -340,3 +340,27 @@ def test_priority_menu_is_in_the_readers_language(session, client, city) -> None
     login(client, "sam")
     page = client.get(f"/requests/{req.id}?lang=es").get_data(as_text=True)
     assert "1 · Emergencia" in page and "4 · Baja" in page and "Emergency" not in page
+
+
+def test_a_follow_on_says_why_in_the_readers_language_and_stores_only_peoples_words(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from fieldops.visits import services as visits
+    from fieldops.visits.models import Resolution, VisitOutcome
+
+    wo = make_job(session, city)
+    req = wo.request
+    req.description = "Deep pothole in the crosswalk"
+    visit = visits.add_visit(session, city.sam, req, assignee=city.olga)
+    session.flush()
+    result = visits.record_outcome(session, city.olga, visit, outcome=VisitOutcome.REACHED, resolved=Resolution.NO, satisfaction=1,
+                                   comments="Sigue el bache", zone=ZoneInfo("America/New_York"))
+    follow_on = result.follow_on
+    assert follow_on is not None
+    session.commit()
+    assert follow_on.description == "Sigue el bache\nDeep pothole in the crosswalk"
+    login(client, "sam")
+    html = client.get(f"/requests/{follow_on.id}?lang=es").get_data(as_text=True)
+    assert f"Abierta porque la visita de seguimiento n.º {visit.id} encontró {req.tracking_number} no resuelto" in html
+    assert "found the problem" not in html and "Originally reported" not in html
+    assert "data-follow-on-reason" not in client.get(f"/requests/{req.id}?lang=es").get_data(as_text=True)
