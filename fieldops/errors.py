@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 
 class DomainError(Exception):
     """A rule of the domain refused the action; the message is written for the person who tried."""
@@ -57,8 +59,8 @@ class PhotosMissing(DomainError):
 
     def __init__(self, photo_ids: list[str]) -> None:
         if len(photo_ids) == 1:
-            message = f"Photo {photo_ids[0]} has not reached the server; send it again."
+            message = gettext("Photo %(id)s has not reached the server; send it again.", id=photo_ids[0])
         else:
-            message = f"Photos {', '.join(photo_ids)} have not reached the server; send them again."
+            message = gettext("Photos %(ids)s have not reached the server; send them again.", ids=", ".join(photo_ids))
         super().__init__(message)
         self.photo_ids = photo_ids

@@ -115,10 +115,9 @@ def staff_pages(app, session, city):  # type: ignore[no-untyped-def]
     # A visit's questions are said to the resident, so they are in the resident's language (English here), not the page's.
     with force_locale("en"):
         questions = {str(text) for text in QUESTIONS.values()}
-    # Not yet translated, left as data for now: what the server wrote in English into stored text (a follow-on
-    # request's description). A conflict's reason is said in the page's language (fieldops/sync/reasons.py).
-    stored = {f"Follow-up visit #{answered.id} found the problem not resolved after the work on {done.request.tracking_number}. "
-              "Resident (en): Still dark at night Originally reported: Deep pothole in the crosswalk"}
+    # People's own words, stored as they typed them (a follow-on's description: the resident's comments, then the
+    # original report). A conflict's reason is said in the page's language (fieldops/sync/reasons.py).
+    stored = {"Still dark at night Deep pothole in the crosswalk"}
     agent = "Werkzeug/" + importlib.metadata.version("werkzeug")
     jobs = {status: f"/work-orders/{wo.id}" for status, wo in by_status.items()}
     first = untriaged[0]

@@ -13,7 +13,7 @@ on an English one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -110,6 +110,11 @@ def search_text(st: ServiceType) -> str:
         if part and part not in seen:
             seen.append(part)
     return " ".join(seen).lower()
+
+
+def by_type_name(types: Iterable[ServiceType], lang: str | None = None) -> list[ServiceType]:
+    """Service types in the alphabetical order of their names in `lang` (the reader's language by default): menus."""
+    return sorted(types, key=lambda st: (type_name(st, lang).casefold(), st.id))
 
 
 def type_choices(session: Session, lang: str | None = None) -> list[tuple[int, str]]:

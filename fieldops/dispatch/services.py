@@ -19,6 +19,7 @@ from fieldops.accounts.models import Crew, User
 from fieldops.activity.verbs import Verb
 from fieldops.activity import services as activity
 from fieldops.catalog.models import Department, ServiceType
+from fieldops.catalog.texts import by_type_name
 from fieldops.db import utcnow
 from fieldops.districts.models import District
 from fieldops.districts.services import DistrictIndex
@@ -27,6 +28,7 @@ from fieldops.photos.models import Photo
 from fieldops.servicerequests.models import Channel, RequestStatus, ServiceRequest
 from fieldops.servicerequests.services import close_as_duplicate, normalise_tracking_number
 from fieldops.sla.services import ClockPlan, local_text, plan_transfer
+from fieldops.visits import services as visits
 from fieldops.workorders import services as workorders
 from fieldops.workorders.models import Priority, WorkOrder, WorkOrderStatus
 
@@ -281,6 +283,12 @@ def follow_ons(session: Session, req: ServiceRequest) -> list[ServiceRequest]:
     return list(session.scalars(sa.select(ServiceRequest).where(ServiceRequest.parent_id == req.id).order_by(ServiceRequest.created_at)))
 
 
+def follow_on_reason(session: Session, req: ServiceRequest) -> str | None:
+    """For a request a follow-up visit opened, why (in the reader's language); None for any other request."""
+    visit = visits.follow_on_origin(session, req)
+    return visits.follow_on_reason(visit) if visit is not None and visit.resolved is not None else None
+
+
 def request_photos(session: Session, user: User, req: ServiceRequest) -> list[Photo]:
     """Photos of the request, its jobs and the duplicates merged into it, that the user may open."""
     ids = [req.id] + [d.id for d in duplicates_of(session, req)]
@@ -517,13 +525,19 @@ def departments(session: Session) -> list[Department]:
     return list(session.scalars(sa.select(Department).options(selectinload(Department.service_types)).order_by(Department.name)))
 
 
+def transfer_types(department: Department) -> list[ServiceType]:
+    """A department's active service types, for the Transfer menu, in the reader's language's alphabetical order."""
+    return by_type_name(st for st in department.service_types if st.active)
+
+
 def triage_options(session: Session) -> dict[str, Iterable[object]]:
     """Choices for the queue's filters: types, departments, wards/districts, channels."""
     # Wards when the city has them (crew zones and precincts would only repeat them), else every district.
     districts = list(session.scalars(sa.select(District).where(District.kind == "ward"))) or list(session.scalars(sa.select(District)))
     by_name = sorted(districts, key=lambda d: _natural(d.name))
     return {
-        "service_types": list(session.scalars(sa.select(ServiceType).order_by(ServiceType.name))),
+        # In the reader's language's alphabetical order, not the English one.
+        "service_types": by_type_name(session.scalars(sa.select(ServiceType))),
         "departments": list(session.scalars(sa.select(Department).order_by(Department.name))),
         "districts": by_name,
         "channels": list(Channel),

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from PIL import ExifTags, Image
 
 __all__ = [
@@ -37,7 +39,7 @@ class DecodesBusy(RuntimeError):
     """Every decode slot is taken and the wait queue is full (or the wait timed out): try again shortly."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("The server is busy with other photos; send this one again in a moment.")
+        super().__init__(_("The server is busy with other photos; send this one again in a moment."))
         self.retry_after = retry_after
 
 
@@ -191,22 +193,27 @@ def allowed_content_types() -> tuple[str, ...]:
 
 def _not_a_photo_message() -> str:
     allowed = "JPEG, PNG, WebP, HEIC" if _heif_available() else "JPEG, PNG, WebP"
-    return f"This file is not a photo we can read (allowed: {allowed})."
+    return _("This file is not a photo we can read (allowed: %(allowed)s).", allowed=allowed)
 
 
-_DAMAGED = "This photo is damaged or was only partly uploaded. Please try sending it again."
-_EMPTY = "The photo file is empty. Please take or choose the photo again."
+# Refusals in the uploader's language (str() of a lazy string, when the exception is raised).
+_DAMAGED = _l("This photo is damaged or was only partly uploaded. Please try sending it again.")
+_EMPTY = _l("The photo file is empty. Please take or choose the photo again.")
 
 
 def _too_many_pixels(max_pixels: int, size: tuple[int, int] | None = None, pixels: int | None = None) -> str:
     limit = f"{max_pixels / 1_000_000:.3g}"
     if size is not None:
-        detail = f"{size[0]} x {size[1]} = {size[0] * size[1] / 1_000_000:.3g} megapixels; the limit is {limit}"
-    elif pixels is not None:
-        detail = f"{pixels / 1_000_000:.3g} megapixels; the limit is {limit}"
-    else:
-        detail = f"the limit is {limit} megapixels"
-    return f"This photo has too many pixels for us to process ({detail}). Please send a smaller photo."
+        return _(
+            "This photo has too many pixels for us to process (%(width)s x %(height)s = %(megapixels)s megapixels; the limit is %(limit)s). Please send a smaller photo.",
+            width=size[0], height=size[1], megapixels=f"{size[0] * size[1] / 1_000_000:.3g}", limit=limit,
+        )
+    if pixels is not None:
+        return _(
+            "This photo has too many pixels for us to process (%(megapixels)s megapixels; the limit is %(limit)s). Please send a smaller photo.",
+            megapixels=f"{pixels / 1_000_000:.3g}", limit=limit,
+        )
+    return _("This photo has too many pixels for us to process (the limit is %(limit)s megapixels). Please send a smaller photo.", limit=limit)
 
 
 _BOMB_PIXELS = re.compile(r"Image size \((\d+) pixels\)")
@@ -242,9 +249,9 @@ def process_upload(
     otherwise it is a NAIVE datetime in the camera's local clock, because EXIF itself has no zone.
     """
     if not raw:
-        raise ImageRejected(_EMPTY)
+        raise ImageRejected(str(_EMPTY))
     if len(raw) > max_bytes:
-        raise ImageRejected(f"This photo is too large ({_mb(len(raw))}). The limit is {_mb(max_bytes)} per photo.")
+        raise ImageRejected(_("This photo is too large (%(size)s). The limit is %(limit)s per photo.", size=_mb(len(raw)), limit=_mb(max_bytes)))
 
     formats = _accepted_formats()
     source_format = _probe(raw, formats, max_pixels)
@@ -308,7 +315,7 @@ def _decode(
     except MemoryError as exc:
         raise ImageRejected(_too_many_pixels(max_pixels)) from exc
     except Exception as exc:  # any decoder failure on untrusted bytes means the same thing to the user
-        raise ImageRejected(_DAMAGED) from exc
+        raise ImageRejected(str(_DAMAGED)) from exc
     return upright, icc, taken_at, latitude, longitude
 
 
@@ -328,13 +335,13 @@ def _probe(raw: bytes, formats: tuple[str, ...], max_pixels: int) -> str:
         width, height = probe.size
         # Checked from the header before any pixel is decoded, so a tiny file declaring huge dimensions is cheap.
         if width <= 0 or height <= 0:
-            raise ImageRejected(_DAMAGED)
+            raise ImageRejected(str(_DAMAGED))
         if width * height > max_pixels:
             raise ImageRejected(_too_many_pixels(max_pixels, (width, height)))
         try:
             probe.verify()
         except Exception as exc:
-            raise ImageRejected(_DAMAGED) from exc
+            raise ImageRejected(str(_DAMAGED)) from exc
     return fmt
 
 

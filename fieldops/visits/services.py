@@ -41,6 +41,7 @@ from fieldops.workorders.models import WorkOrder, WorkOrderStatus
 MAX_NOT_HOME_ATTEMPTS = 3
 MAX_COMMENTS = 5000
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{1,4})?$|^other$")
+# Vocabulary: stored in English in the history's parameters, translated when shown (fieldops/activity/verbs.py PHRASES).
 RESOLUTION_WORDS = {Resolution.YES: "resolved", Resolution.PARTLY: "partly resolved", Resolution.NO: "not resolved"}
 # A visit's status as the pages show it (templates/visits/detail.html), for refusals that name it.
 STATUS_WORDS = {VisitStatus.PENDING: _l("to visit"), VisitStatus.DONE: _l("done"), VisitStatus.CANCELLED: _l("cancelled")}
@@ -460,11 +461,10 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
     original = visit.request
     assert visit.resolved is not None
     words = RESOLUTION_WORDS[visit.resolved]
-    parts = [f"Follow-up visit #{visit.id} found the problem {words} after the work on {original.tracking_number}."]
-    if visit.comments:
-        parts.append(f"Resident ({visit.language}): {visit.comments}")
-    if original.description:
-        parts.append(f"Originally reported: {original.description}")
+    # Only people's own words: what the resident told the visitor, then the original report. Why this request
+    # exists (which visit, what it found, after which request) is said on its page from the visit, in the reader's
+    # language. Staff channel: none of it is published (public_description stays empty).
+    parts = [text for text in (visit.comments, original.description) if text]
     follow_on = create_request(
         session,
         user,
@@ -508,6 +508,20 @@ def _open_follow_on(session: Session, user: User, visit: FollowUpVisit, now: dt.
         at=now,
     )
     return follow_on
+
+
+def follow_on_origin(session: Session, req: ServiceRequest) -> FollowUpVisit | None:
+    """The follow-up visit that opened this request (a follow-on), or None."""
+    return session.scalars(sa.select(FollowUpVisit).where(FollowUpVisit.follow_on_request_id == req.id).limit(1)).first()
+
+
+def follow_on_reason(visit: FollowUpVisit) -> str:
+    """Why a follow-on request exists, in the reader's language: which visit found what, after which request."""
+    assert visit.resolved is not None
+    return _(
+        "Opened because follow-up visit #%(visit)s found %(original)s %(resolved)s",
+        visit=visit.id, original=visit.request.tracking_number, resolved=_(RESOLUTION_WORDS[visit.resolved]),
+    )
 
 
 def max_attempts(settings: Settings) -> int:

@@ -7,6 +7,7 @@ import enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldops.db import Base, str_enum, utcnow
@@ -55,7 +56,11 @@ class Priority(enum.IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.title()
+        """The priority's name in the reader's language."""
+        return str(PRIORITY_LABELS[self])
+
+
+PRIORITY_LABELS = {Priority.EMERGENCY: _l("Emergency"), Priority.HIGH: _l("High"), Priority.NORMAL: _l("Normal"), Priority.LOW: _l("Low")}
 
 
 class WorkOrder(Base):

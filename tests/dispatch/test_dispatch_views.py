@@ -307,3 +307,60 @@ def test_a_refused_assignment_is_in_the_supervisors_language(session, client, ci
     resp = client.post(f"/requests/{wo.request_id}/work-orders", data={"csrf_token": token, "crew_id": city.crew_a.id, "priority": "3"}, headers=HTMX)
     assert resp.status_code == 409
     assert f"{wo.request.tracking_number} ya tiene la orden de trabajo abierta n.º {wo.id}; reasigne esa en su lugar." in resp.get_data(as_text=True)
+
+
+def _option_names(html: str, name: str) -> list[str]:
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    assert select, f"no select {name}"
+    return [t.strip() for v, t in re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select.group(1)) if v]
+
+
+def test_service_type_menus_sort_by_the_readers_names(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    # Spanish names that sort the other way round from the English ones.
+    city.pothole.translations = {"es": {"name": "Zanja en la calzada"}}
+    city.streetlight.translations = {"es": {"name": "Alumbrado apagado"}}
+    req = make_untriaged(session, city)
+    session.commit()
+    login(client, "sam")
+    english = _option_names(client.get("/triage").get_data(as_text=True), "type")
+    spanish = _option_names(client.get("/triage?lang=es").get_data(as_text=True), "type")
+    assert english == sorted(english, key=str.casefold) and spanish == sorted(spanish, key=str.casefold)
+    assert english.index(city.pothole.name) < english.index(city.streetlight.name)
+    assert spanish.index("Alumbrado apagado") < spanish.index("Zanja en la calzada")
+    page = client.get(f"/requests/{req.id}/transfer?lang=es&department_id={city.pothole.department_id}").get_data(as_text=True)
+    names = _option_names(page, "service_type_id")
+    assert names == sorted(names, key=str.casefold) and "Zanja en la calzada" in names
+    if city.streetlight.department_id == city.pothole.department_id:
+        assert names.index("Alumbrado apagado") < names.index("Zanja en la calzada")
+
+
+def test_priority_menu_is_in_the_readers_language(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    req = make_untriaged(session, city)
+    session.commit()
+    login(client, "sam")
+    page = client.get(f"/requests/{req.id}?lang=es").get_data(as_text=True)
+    assert "1 · Emergencia" in page and "4 · Baja" in page and "Emergency" not in page
+
+
+def test_a_follow_on_says_why_in_the_readers_language_and_stores_only_peoples_words(session, client, city) -> None:  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    from fieldops.visits import services as visits
+    from fieldops.visits.models import Resolution, VisitOutcome
+
+    wo = make_job(session, city)
+    req = wo.request
+    req.description = "Deep pothole in the crosswalk"
+    visit = visits.add_visit(session, city.sam, req, assignee=city.olga)
+    session.flush()
+    result = visits.record_outcome(session, city.olga, visit, outcome=VisitOutcome.REACHED, resolved=Resolution.NO, satisfaction=1,
+                                   comments="Sigue el bache", zone=ZoneInfo("America/New_York"))
+    follow_on = result.follow_on
+    assert follow_on is not None
+    session.commit()
+    assert follow_on.description == "Sigue el bache\nDeep pothole in the crosswalk"
+    login(client, "sam")
+    html = client.get(f"/requests/{follow_on.id}?lang=es").get_data(as_text=True)
+    assert f"Abierta porque la visita de seguimiento n.º {visit.id} encontró {req.tracking_number} no resuelto" in html
+    assert "found the problem" not in html and "Originally reported" not in html
+    assert "data-follow-on-reason" not in client.get(f"/requests/{req.id}?lang=es").get_data(as_text=True)

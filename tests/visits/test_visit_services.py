@@ -138,7 +138,9 @@ def test_not_or_partly_resolved_opens_a_linked_follow_on_with_its_own_sla(sessio
         original.service_type_id, original.latitude, original.longitude, original.address
     )
     assert follow_on.district_id == original.district_id is not None
-    assert "Still dark at night" in follow_on.description and original.tracking_number in follow_on.description
+    # People's own words only: the link to the original is structured (parent_id) and said on the page.
+    assert follow_on.description == "Still dark at night\n" + (original.description or "").strip() or follow_on.description == "Still dark at night"
+    assert original.tracking_number not in follow_on.description and follow_on.parent_id == original.id
     assert follow_on.status == RequestStatus.OPEN and follow_on.work_orders == []  # into triage
     assert follow_on.created_at == at and follow_on.due_at == at + dt.timedelta(hours=city.streetlight.sla_hours)
     assert follow_on.resident_name == "Ana Residente"  # the same resident, kept private as on the original
