@@ -232,7 +232,8 @@ def openapi_document(kinds: Mapping[str, OutboxKind], offline_paths: Mapping[str
                         "404": error("No such record (nothing stored)"),
                         "409": {
                             "description": "A conflict was filed (stored under the key), or the chosen tracking number is taken (not stored)",
-                            "content": json_content({"oneOf": [ref("ConflictFiled"), ref("Error")]}),
+                            # anyOf: a filed conflict carries an "error" too, so it is an Error as well (oneOf refused it).
+                            "content": json_content({"anyOf": [ref("ConflictFiled"), ref("Error")]}),
                         },
                         "413": error("The body is too large"),
                         "422": error("Needs attention: malformed, or cannot apply (nothing stored), or the key was used for another change"),
